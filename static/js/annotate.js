@@ -1,0 +1,165 @@
+/* The article page's one piece of JavaScript: text selection.
+ * It turns a mouse or keyboard selection inside #article-body into code-point offsets
+ * (the browser counts UTF-16 units; WorkbenchOffsets converts explicitly), fills the hidden
+ * fields of #new-assertion and submits it (htmx saves it). Keys 1, 2, 3 tag the selection.
+ * Everything else on the page is plain forms and links enhanced by htmx. */
+(function () {
+  "use strict";
+
+  var lastSelection = null;
+
+  function articleBody() { return document.getElementById("article-body"); }
+  function newAssertionForm() { return document.getElementById("new-assertion"); }
+  function hint() { return document.getElementById("selection-hint"); }
+
+  function isWhitespace(ch) { return /\s/.test(ch); }
+  function isLowSurrogate(code) { return code >= 0xdc00 && code <= 0xdfff; }
+
+  /* The current selection as {start, end, quote} in code points, trimmed of outer white space,
+   * or null when nothing inside the article is selected. */
+  function readSelection() {
+    var body = articleBody();
+    var selection = window.getSelection();
+    if (!body || !selection || selection.rangeCount === 0 || selection.isCollapsed) { return null; }
+    var range = selection.getRangeAt(0);
+    if (!body.contains(range.startContainer) || !body.contains(range.endContainer)) { return null; }
+    var before = document.createRange();
+    before.selectNodeContents(body);
+    before.setEnd(range.startContainer, range.startOffset);
+    var text = body.textContent;
+    var start16 = before.toString().length;
+    var end16 = start16 + range.toString().length;
+    while (start16 < end16 && isWhitespace(text.charAt(start16))) { start16 += 1; }
+    while (end16 > start16 && isWhitespace(text.charAt(end16 - 1))) { end16 -= 1; }
+    if (start16 >= end16) { return null; }
+    // Never cut an astral character (emoji, rare scripts) in half.
+    if (start16 > 0 && isLowSurrogate(text.charCodeAt(start16))) { start16 -= 1; }
+    if (end16 < text.length && isLowSurrogate(text.charCodeAt(end16))) { end16 += 1; }
+    var offsets = window.WorkbenchOffsets;
+    return {
+      start: offsets.utf16ToCodePoints(text, start16),
+      end: offsets.utf16ToCodePoints(text, end16),
+      quote: text.slice(start16, end16)
+    };
+  }
+
+  function showHint(message, state) {
+    var el = hint();
+    if (!el) { return; }
+    el.textContent = message;
+    el.classList.toggle("is-ready", state === "ready");
+    el.classList.toggle("is-error", state === "error");
+  }
+
+  function describe(sel) {
+    var quote = sel.quote.length > 60 ? sel.quote.slice(0, 57) + "…" : sel.quote;
+    var count = sel.end - sel.start;
+    return "Selected " + count + " character" + (count === 1 ? "" : "s") + ": “" + quote +
+      "”. Press 1 sourced, 2 unsourced, 3 opinion.";
+  }
+
+  document.addEventListener("selectionchange", function () {
+    if (!newAssertionForm()) { return; }
+    var sel = readSelection();
+    if (sel) {
+      lastSelection = sel;
+      showHint(describe(sel), "ready");
+    }
+  });
+
+  /* Runs before htmx sees the submit (capture phase): fill the span, or stop an empty one. */
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form || form.id !== "new-assertion") { return; }
+    var sel = readSelection() || lastSelection;
+    if (!sel) {
+      event.preventDefault();
+      event.stopPropagation();
+      showHint("Select a phrase in the article first.", "error");
+      return;
+    }
+    form.elements.start.value = String(sel.start);
+    form.elements.end.value = String(sel.end);
+    form.elements.quote.value = sel.quote;
+    lastSelection = null;
+  }, true);
+
+  function isTyping(target) {
+    return target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+  }
+
+  var ARROWS = {
+    ArrowLeft: ["backward", "character"], ArrowRight: ["forward", "character"],
+    ArrowUp: ["backward", "line"], ArrowDown: ["forward", "line"],
+    Home: ["backward", "lineboundary"], End: ["forward", "lineboundary"]
+  };
+
+  /* Keyboard-only selection: with the article focused, arrows move a caret and shift+arrows
+   * extend the selection (ctrl/alt moves by word), without needing caret browsing. */
+  function moveCaret(event) {
+    var body = articleBody();
+    var step = ARROWS[event.key];
+    if (!body || !step || event.target !== body) { return false; }
+    var selection = window.getSelection();
+    if (selection.rangeCount === 0 || !body.contains(selection.anchorNode)) {
+      selection.collapse(body.firstChild || body, 0);
+    }
+    var unit = (event.ctrlKey || event.altKey) && step[1] === "character" ? "word" : step[1];
+    selection.modify(event.shiftKey ? "extend" : "move", step[0], unit);
+    return true;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (moveCaret(event)) { event.preventDefault(); return; }
+    if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) { return; }
+    var form = newAssertionForm();
+    if (!form || !/^[123]$/.test(event.key)) { return; }
+    if (!readSelection() && !lastSelection) { return; }
+    var button = form.querySelector('button[data-key="' + event.key + '"]');
+    if (button) {
+      event.preventDefault();
+      button.click();  // a real click, so htmx sends the button's tag with the form
+    }
+  });
+
+  function markAssertion(id, on) {
+    var marks = document.querySelectorAll('mark[data-assertion-id="' + id + '"]');
+    for (var i = 0; i < marks.length; i += 1) { marks[i].classList.toggle("is-active", on); }
+  }
+
+  function focusCard(id) {
+    var card = document.getElementById("assertion-" + id);
+    if (!card) { return; }
+    var focused = document.querySelectorAll(".card.is-focused");
+    for (var i = 0; i < focused.length; i += 1) {
+      focused[i].classList.remove("is-focused");
+      markAssertion(focused[i].dataset.assertionId, false);
+    }
+    card.classList.add("is-focused");
+    markAssertion(id, true);
+    card.scrollIntoView({ block: "nearest" });
+    card.focus({ preventScroll: true });
+  }
+
+  /* Clicking a highlight (not dragging a selection) opens its card: the innermost mark wins. */
+  document.addEventListener("click", function (event) {
+    var mark = event.target.closest && event.target.closest("mark[data-assertion-id]");
+    if (!mark) { return; }
+    var selection = window.getSelection();
+    if (selection && !selection.isCollapsed) { return; }
+    focusCard(mark.dataset.assertionId);
+  });
+
+  /* After htmx swaps the workspace in, focus what the server names (a new or edited card). */
+  document.addEventListener("htmx:afterSettle", function () {
+    var workspace = document.getElementById("workspace");
+    if (!workspace || !workspace.dataset.focus) { return; }
+    var id = workspace.dataset.focus;
+    if (id.indexOf("assertion-") === 0) {
+      focusCard(id.slice("assertion-".length));
+    } else {
+      var el = document.getElementById(id);
+      if (el) { el.focus({ preventScroll: false }); }
+    }
+  });
+}());

@@ -1,0 +1,8 @@
+"""The JSON API under /api/v1, authenticated by bearer tokens."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from . import routes  # noqa: E402,F401  (registers the routes on the blueprint)

@@ -1,0 +1,78 @@
+"""The OpenAPI 3.1 document, built from the route registry and the pydantic models."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from pydantic import BaseModel
+
+from .registry import OPERATIONS
+from .schemas import REQUEST_MODELS, RESPONSE_MODELS
+
+REF = "#/components/schemas/{model}"
+
+
+def _schemas() -> dict[str, Any]:
+    schemas: dict[str, Any] = {}
+    for model in REQUEST_MODELS + RESPONSE_MODELS:
+        schema = model.model_json_schema(ref_template=REF)
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+    return schemas
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": REF.format(model=model.__name__)}
+
+
+def _openapi_path(flask_path: str) -> tuple[str, list[dict[str, Any]]]:
+    params = []
+    for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", flask_path):
+        schema = {"type": "integer", "minimum": 1} if converter == "int" else {"type": "string"}
+        params.append({"name": name, "in": "path", "required": True, "schema": schema})
+    return "/api/v1" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", flask_path), params
+
+
+@lru_cache(maxsize=1)
+def build_document() -> dict[str, Any]:
+    """Every API route, its request body, parameters and responses."""
+    paths: dict[str, dict[str, Any]] = {}
+    for op in OPERATIONS:
+        path, params = _openapi_path(op.path)
+        operation: dict[str, Any] = {
+            "operationId": op.endpoint.split(".", 1)[1],
+            "summary": op.summary,
+            "parameters": params + op.query,
+            "responses": {},
+        }
+        if op.public:
+            operation["security"] = []
+        if op.request is not None:
+            operation["requestBody"] = {"required": True, "content": {
+                "application/json": {"schema": _ref(op.request)}}}
+        for status, (description, model) in sorted(op.responses.items()):
+            response: dict[str, Any] = {"description": description}
+            if model is not None:
+                response["content"] = {"application/json": {"schema": _ref(model)}}
+            elif op.public and status == 200:
+                response["content"] = {"application/json": {"schema": {"type": "object"}}}
+            operation["responses"][str(status)] = response
+        paths.setdefault(path, {})[op.method] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Fact-check workbench API",
+            "version": "1",
+            "description": "Offsets are Unicode code points into the article's canonical body "
+                           "(NFC, \\n line ends). Errors answer {\"error\": {code, message, "
+                           "field}}; a refused request writes nothing.",
+        },
+        "servers": [{"url": "/"}],
+        "components": {
+            "schemas": _schemas(),
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+        "paths": paths,
+    }

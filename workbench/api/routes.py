@@ -1,0 +1,274 @@
+"""JSON API views: load → authorize (in the service) → call the service → respond."""
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from flask import abort, g, jsonify, request, url_for
+from pydantic import BaseModel, ValidationError
+
+from ..config import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from ..db import db
+from ..models import Article, User
+from ..services import articles as articles_service
+from ..services import assertions as assertions_service
+from ..services import assignments as assignments_service
+from ..services import users as users_service
+from ..services.errors import ValidationFailed, WorkbenchError
+from . import api
+from .errors import error_body, from_pydantic, json_error
+from .registry import PUBLIC_ENDPOINTS, api_route
+from .schemas import (ArticleIn, ArticleList, ArticleOut, AssertionIn, AssertionList, AssertionOut,
+                      AssertionPatch, AssignmentIn, AssignmentList, AssignmentOut, ConflictOut,
+                      ErrorOut, EvidenceIn, EvidenceOut)
+
+Model = TypeVar("Model", bound=BaseModel)
+
+PAGING = [
+    {"name": "limit", "in": "query", "required": False,
+     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE,
+                "default": DEFAULT_PAGE_SIZE}},
+    {"name": "cursor", "in": "query", "required": False,
+     "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"},
+     "description": "The `next` value of the previous page."},
+]
+SEARCH = [{"name": "q", "in": "query", "required": False, "schema": {"type": "string"},
+           "description": "Full-text search over titles and bodies."}]
+
+E400 = ("Invalid JSON or UTF-8", ErrorOut)
+E401 = ("Missing or invalid bearer token", ErrorOut)
+E403 = ("Visible, but not yours to change", ErrorOut)
+E404 = ("Unknown, or not visible to the caller", ErrorOut)
+E409 = ("Conflict; `current` holds the stored record", ConflictOut)
+E422 = ("Invalid input; nothing was written", ErrorOut)
+
+
+@api.before_request
+def authenticate() -> Any:
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    user = None
+    if scheme.lower() == "bearer" and token.strip():
+        user = users_service.user_for_token(db.session, token.strip())
+    if user is None:
+        response = jsonify(error_body("unauthorized", "A valid bearer token is required."))
+        response.status_code = 401
+        response.headers["WWW-Authenticate"] = 'Bearer realm="workbench"'
+        return response
+    g.api_user = user
+    return None
+
+
+@api.errorhandler(WorkbenchError)
+def handle_service_error(error: WorkbenchError):  # type: ignore[no-untyped-def]
+    return json_error(error)
+
+
+def caller() -> User:
+    return g.api_user
+
+
+def parse_body(model: type[Model]) -> Model:
+    """The request's JSON validated against ``model``: 400 for bad UTF-8 or JSON, 422 otherwise."""
+    raw = request.get_data(cache=False)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise WorkbenchError("The request body is not valid UTF-8.", code="invalid_utf8")
+    if not text.strip():
+        raise ValidationFailed("A JSON object is required.", None, code="missing")
+    try:
+        return model.model_validate_json(text)
+    except ValidationError as error:
+        if error.errors()[0]["type"] == "json_invalid":
+            raise WorkbenchError("The request body is not valid JSON.", code="invalid_json")
+        raise from_pydantic(error)
+
+
+def paging() -> tuple[int, int | None]:
+    raw_limit = request.args.get("limit", str(DEFAULT_PAGE_SIZE))
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_PAGE_SIZE:
+        raise ValidationFailed(f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}.", "limit")
+    raw_cursor = request.args.get("cursor")
+    if raw_cursor in (None, ""):
+        return int(raw_limit), None
+    if not raw_cursor.isdigit() or len(raw_cursor) > 18:
+        raise ValidationFailed("cursor must be the `next` value of a previous page.", "cursor")
+    return int(raw_limit), int(raw_cursor)
+
+
+def page(items: list[Any], next_cursor: int | None) -> dict[str, Any]:
+    return {"items": items, "next": None if next_cursor is None else str(next_cursor)}
+
+
+def article_dict(article: Article) -> dict[str, Any]:
+    return {
+        "id": article.id, "title": article.title, "body": article.body,
+        "source_url": article.source_url, "publisher": article.publisher,
+        "published_at": article.published_at.isoformat() if article.published_at else None,
+        "language": article.language, "content_hash": article.content_hash,
+        "created_at": article.created_at.isoformat(),
+    }
+
+
+# -- Articles -----------------------------------------------------------------------------------
+
+@api_route(api, "/articles", "POST", summary="Store an article (supervisor or admin)",
+           request=ArticleIn,
+           responses={201: ("The stored article, body canonical", ArticleOut), 400: E400,
+                      401: E401, 403: E403, 409: E409,
+                      413: ("The body is over 2 MB", ErrorOut), 422: E422})
+def create_article():  # type: ignore[no-untyped-def]
+    user = caller()
+    if not user.is_supervisor:
+        abort(403, "Only supervisors and admins add articles.")
+    data = parse_body(ArticleIn)
+    article = articles_service.create_article(db.session, actor=user, **data.model_dump())
+    response = jsonify(article_dict(article))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.get_article", article_id=article.id)
+    return response
+
+
+@api_route(api, "/articles", "GET", summary="Articles the caller may see, newest first",
+           query=PAGING + SEARCH,
+           responses={200: ("A page of articles", ArticleList), 401: E401, 422: E422})
+def list_articles():  # type: ignore[no-untyped-def]
+    limit, cursor = paging()
+    result = articles_service.list_articles(db.session, caller(), search=request.args.get("q"),
+                                            before_id=cursor, limit=limit)
+    items = [{"id": a.id, "title": a.title, "publisher": a.publisher,
+              "source_url": a.source_url, "language": a.language,
+              "created_at": a.created_at.isoformat(), "tag_counts": a.tag_counts,
+              "reviewers": a.reviewers} for a in result.items]
+    return jsonify(page(items, result.next_cursor))
+
+
+@api_route(api, "/articles/<int:article_id>", "GET", summary="One article with its canonical body",
+           responses={200: ("The article", ArticleOut), 401: E401, 404: E404})
+def get_article(article_id: int):  # type: ignore[no-untyped-def]
+    article, _ = articles_service.get_article_for(db.session, caller(), article_id)
+    return jsonify(article_dict(article))
+
+
+# -- Assertions ---------------------------------------------------------------------------------
+
+@api_route(api, "/articles/<int:article_id>/assertions", "POST",
+           summary="Tag a span of the article (its assigned reviewers)", request=AssertionIn,
+           responses={201: ("The stored assertion", AssertionOut), 400: E400, 401: E401,
+                      403: E403, 404: E404, 422: E422})
+def create_assertion(article_id: int):  # type: ignore[no-untyped-def]
+    data = parse_body(AssertionIn)
+    record = assertions_service.create_assertion(
+        db.session, caller(), article_id, start=data.start, end=data.end, quote=data.quote,
+        tag=data.tag, note=data.note,
+        evidence=[assertions_service.EvidenceInput(**e.model_dump()) for e in data.evidence])
+    response = jsonify(record)
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.get_assertion", assertion_id=record["id"])
+    return response
+
+
+@api_route(api, "/articles/<int:article_id>/assertions", "GET",
+           summary="The article's assertions the caller may see (blind review)", query=PAGING,
+           responses={200: ("A page of assertions, by id", AssertionList), 401: E401, 404: E404,
+                      422: E422})
+def list_assertions(article_id: int):  # type: ignore[no-untyped-def]
+    limit, cursor = paging()
+    articles_service.get_article_for(db.session, caller(), article_id)
+    rows = assertions_service.visible_assertions(db.session, caller(), article_id)
+    items, next_cursor = assertions_service.page_of_assertions(rows, cursor, limit)
+    return jsonify(page([assertions_service.assertion_dict(a) for a in items], next_cursor))
+
+
+@api_route(api, "/assertions/<int:assertion_id>", "GET", summary="One assertion",
+           responses={200: ("The assertion", AssertionOut), 401: E401, 404: E404})
+def get_assertion(assertion_id: int):  # type: ignore[no-untyped-def]
+    assertion, _ = assertions_service.get_assertion_for(db.session, caller(), assertion_id)
+    return jsonify(assertions_service.assertion_dict(assertion))
+
+
+@api_route(api, "/assertions/<int:assertion_id>", "PATCH",
+           summary="Change tag or note; name the version you read", request=AssertionPatch,
+           responses={200: ("The updated assertion", AssertionOut), 400: E400, 401: E401,
+                      403: E403, 404: E404, 409: E409, 422: E422})
+def update_assertion(assertion_id: int):  # type: ignore[no-untyped-def]
+    data = parse_body(AssertionPatch)
+    assertion = assertions_service.update_assertion(
+        db.session, caller(), assertion_id, version=data.version, tag=data.tag, note=data.note)
+    return jsonify(assertions_service.assertion_dict(assertion))
+
+
+@api_route(api, "/assertions/<int:assertion_id>", "DELETE",
+           summary="Delete an assertion and its evidence",
+           responses={204: ("Deleted", None), 401: E401, 403: E403, 404: E404})
+def delete_assertion(assertion_id: int):  # type: ignore[no-untyped-def]
+    assertions_service.delete_assertion(db.session, caller(), assertion_id)
+    return "", 204
+
+
+@api_route(api, "/assertions/<int:assertion_id>/evidence", "POST",
+           summary="Attach an evidence link", request=EvidenceIn,
+           responses={201: ("The stored evidence link", EvidenceOut), 400: E400, 401: E401,
+                      403: E403, 404: E404, 422: E422})
+def add_evidence(assertion_id: int):  # type: ignore[no-untyped-def]
+    data = parse_body(EvidenceIn)
+    record = assertions_service.add_evidence(
+        db.session, caller(), assertion_id, assertions_service.EvidenceInput(**data.model_dump()))
+    return jsonify(record), 201
+
+
+@api_route(api, "/evidence/<int:evidence_id>", "DELETE", summary="Remove an evidence link",
+           responses={204: ("Deleted", None), 401: E401, 403: E403, 404: E404})
+def delete_evidence(evidence_id: int):  # type: ignore[no-untyped-def]
+    assertions_service.delete_evidence(db.session, caller(), evidence_id)
+    return "", 204
+
+
+# -- Assignments --------------------------------------------------------------------------------
+
+@api_route(api, "/articles/<int:article_id>/assignments", "POST",
+           summary="Assign the article to a reviewer (supervisor)", request=AssignmentIn,
+           responses={201: ("The assignment", AssignmentOut), 400: E400, 401: E401, 403: E403,
+                      404: E404, 409: E409, 422: E422})
+def create_assignment(article_id: int):  # type: ignore[no-untyped-def]
+    user = caller()
+    if not user.is_supervisor:
+        articles_service.get_article_for(db.session, user, article_id)  # 404 if not theirs
+        abort(403, "Only supervisors assign articles.")
+    data = parse_body(AssignmentIn)
+    assignment = assignments_service.assign(db.session, user, article_id, data.reviewer)
+    return jsonify(assignments_service.assignment_dict(assignment)), 201
+
+
+@api_route(api, "/articles/<int:article_id>/assignments", "GET",
+           summary="Who reviews the article (supervisor)",
+           responses={200: ("Assignments", AssignmentList), 401: E401, 403: E403, 404: E404})
+def list_assignments(article_id: int):  # type: ignore[no-untyped-def]
+    user = caller()
+    articles_service.get_article_for(db.session, user, article_id)
+    if not user.is_supervisor:
+        abort(403, "Only supervisors see every assignment.")
+    rows = assignments_service.assignments_for_article(db.session, article_id)
+    return jsonify(page([assignments_service.assignment_dict(a) for a in rows], None))
+
+
+@api_route(api, "/articles/<int:article_id>/submit", "POST",
+           summary="Mark your review of the article as done (its reviewer)",
+           responses={200: ("The submitted assignment", AssignmentOut), 401: E401, 404: E404,
+                      409: E409})
+def submit_article(article_id: int):  # type: ignore[no-untyped-def]
+    assignment = assignments_service.submit(db.session, caller(), article_id)
+    return jsonify(assignments_service.assignment_dict(assignment))
+
+
+# -- The document itself ------------------------------------------------------------------------
+
+@api_route(api, "/openapi.json", "GET", summary="This OpenAPI 3 document", public=True,
+           responses={200: ("OpenAPI 3.1 document", None)})
+def openapi_document():  # type: ignore[no-untyped-def]
+    from .openapi import build_document
+
+    return jsonify(build_document())
+
+

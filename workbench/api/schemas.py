@@ -1,0 +1,146 @@
+"""Request and response shapes of the JSON API. Requests are validated with these models; the
+OpenAPI document is generated from all of them, so the two cannot drift apart."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+TagName = Literal["sourced", "unsourced", "opinion"]
+StanceName = Literal["supports", "refutes", "context"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class ArticleIn(Strict):
+    title: str = Field(min_length=1, max_length=500)
+    body: str = Field(min_length=1, description="Plain text; stored as NFC with \\n line ends.")
+    source_url: Optional[str] = Field(default=None, max_length=2048)
+    publisher: Optional[str] = Field(default=None, max_length=200)
+    published_at: Optional[date] = None
+    language: Optional[str] = Field(default=None, max_length=35, examples=["en", "ar"])
+
+
+class EvidenceIn(Strict):
+    url: str = Field(description="http or https, at most 2048 characters; never fetched.")
+    title: str = Field(default="", max_length=500)
+    note: str = Field(default="", max_length=10_000)
+    stance: StanceName = "context"
+
+
+class AssertionIn(Strict):
+    start: int = Field(ge=0, description="Code points into the canonical body.")
+    end: int = Field(ge=1, description="Code points into the canonical body; exclusive.")
+    quote: str = Field(min_length=1, description="Exactly the body between start and end.")
+    tag: TagName
+    note: str = Field(default="", max_length=10_000)
+    evidence: list[EvidenceIn] = Field(default_factory=list, max_length=50)
+
+
+class AssertionPatch(Strict):
+    tag: Optional[TagName] = None
+    note: Optional[str] = Field(default=None, max_length=10_000)
+    version: int = Field(ge=1, description="The version you read; a stale one gets 409.")
+
+
+class AssignmentIn(Strict):
+    reviewer: str = Field(min_length=1, max_length=64, description="The reviewer's username.")
+
+
+# Responses (documentation and test-time validation only).
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: Optional[str]
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail
+
+
+class EvidenceOut(BaseModel):
+    id: int
+    assertion_id: int
+    url: str
+    title: str
+    note: str
+    stance: StanceName
+    added_by: Optional[str]
+    created_at: str
+
+
+class AssertionOut(BaseModel):
+    id: int
+    article_id: int
+    reviewer: str
+    start: int
+    end: int
+    quote: str
+    prefix: str
+    suffix: str
+    tag: TagName
+    note: str
+    version: int
+    evidence: list[EvidenceOut]
+    created_at: str
+    updated_at: str
+
+
+class ConflictOut(BaseModel):
+    error: ErrorDetail
+    current: Optional[dict[str, object]] = None
+
+
+class ArticleSummaryOut(BaseModel):
+    id: int
+    title: str
+    publisher: Optional[str]
+    source_url: Optional[str]
+    language: Optional[str]
+    created_at: str
+    tag_counts: dict[str, int]
+    reviewers: int
+
+
+class ArticleOut(BaseModel):
+    id: int
+    title: str
+    body: str
+    source_url: Optional[str]
+    publisher: Optional[str]
+    published_at: Optional[str]
+    language: Optional[str]
+    content_hash: str
+    created_at: str
+
+
+class AssignmentOut(BaseModel):
+    id: int
+    article_id: int
+    reviewer: str
+    status: Literal["assigned", "submitted"]
+    assigned_at: str
+    submitted_at: Optional[str]
+
+
+class ArticleList(BaseModel):
+    items: list[ArticleSummaryOut]
+    next: Optional[str]
+
+
+class AssertionList(BaseModel):
+    items: list[AssertionOut]
+    next: Optional[str]
+
+
+class AssignmentList(BaseModel):
+    items: list[AssignmentOut]
+    next: Optional[str]
+
+
+REQUEST_MODELS = [ArticleIn, EvidenceIn, AssertionIn, AssertionPatch, AssignmentIn]
+RESPONSE_MODELS = [ErrorOut, ConflictOut, EvidenceOut, AssertionOut, ArticleSummaryOut, ArticleOut,
+                   AssignmentOut, ArticleList, AssertionList, AssignmentList]

@@ -1,0 +1,37 @@
+"""Configuration read from the environment; tests pass overrides to create_app."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+# Keys that only make sense on a developer's machine or in tests.
+DEVELOPMENT_ENVIRONMENTS = {"development", "test"}
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{INSTANCE_DIR / 'workbench.sqlite3'}"
+
+
+def from_environment() -> dict[str, object]:
+    """Settings taken from environment variables (12-factor, so every app server shares them)."""
+    env = os.environ.get("WORKBENCH_ENV", "development")
+    return {
+        "ENV_NAME": env,
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or default_database_url(),
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "REDIS_URL": os.environ.get("REDIS_URL"),
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
+    }
+
+
+# Size limits from the issue: an article body over 2 MB is refused with 413.
+MAX_ARTICLE_BODY_BYTES = 2 * 1024 * 1024
+# The whole request may carry a JSON-escaped body, which can be several times larger.
+MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+MAX_URL_LENGTH = 2048
+MAX_PAGE_SIZE = 1000
+DEFAULT_PAGE_SIZE = 50

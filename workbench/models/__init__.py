@@ -1,0 +1,12 @@
+"""Tables. The schema itself comes only from the Alembic migrations in ``migrations/``."""
+from .article import Article
+from .assertion import STANCES, TAGS, Assertion, Evidence, Stance, Tag
+from .audit import AuditEvent
+from .base import Base, utcnow
+from .review import Assignment, AssignmentStatus, Setting
+from .user import ROLES, ApiToken, Role, User, new_session_nonce
+
+__all__ = [
+    "ApiToken", "Article", "Assertion", "Assignment", "AssignmentStatus", "AuditEvent", "Base",
+    "Evidence", "ROLES", "Role", "STANCES", "Setting", "Stance", "TAGS", "Tag", "User", "new_session_nonce", "utcnow",
+]

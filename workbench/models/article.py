@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional
+
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, UTCDateTime, utcnow
+
+
+class Article(Base):
+    """A news article; ``body`` is canonical (NFC, ``\\n`` line ends) and every offset counts its code points."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    source_url: Mapped[Optional[str]] = mapped_column(String(2048))
+    publisher: Mapped[Optional[str]] = mapped_column(String(200))
+    published_at: Mapped[Optional[date]]
+    language: Mapped[Optional[str]] = mapped_column(String(35))
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    assertions: Mapped[list["Assertion"]] = relationship(  # noqa: F821
+        back_populates="article", cascade="all, delete-orphan", passive_deletes=True
+    )

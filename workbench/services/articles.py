@@ -1,0 +1,171 @@
+"""Articles: creation from text, the paginated and searchable list, and loading one for a user."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from urllib.parse import urlsplit
+
+from sqlalchemy import and_, func, select, text
+from sqlalchemy.orm import Session
+
+from ..config import MAX_ARTICLE_BODY_BYTES, MAX_URL_LENGTH
+from ..models import TAGS, Article, Assertion, Assignment, User
+from ..text import canonicalize, content_hash
+from . import audit
+from .access import ArticleAccess, article_access
+from .errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
+
+MAX_TITLE_LENGTH = 500
+
+
+def validate_http_url(url: str, field_name: str) -> str:
+    """An absolute http(s) URL of at most 2048 characters, or ValidationFailed naming the field."""
+    url = (url or "").strip()
+    if not url:
+        raise ValidationFailed("A URL is required.", field_name)
+    if len(url) > MAX_URL_LENGTH:
+        raise ValidationFailed(f"A URL may have at most {MAX_URL_LENGTH} characters.", field_name)
+    if any(ch.isspace() or ord(ch) < 32 for ch in url):
+        raise ValidationFailed("A URL may not contain spaces or control characters.", field_name)
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise ValidationFailed("Only http:// and https:// links are accepted.", field_name)
+    return url
+
+
+def article_snapshot(article: Article) -> dict[str, object]:
+    return {"id": article.id, "title": article.title, "content_hash": article.content_hash,
+            "source_url": article.source_url, "publisher": article.publisher}
+
+
+def create_article(session: Session, *, title: str, body: str, actor: User | None,
+                   source_url: str | None = None, publisher: str | None = None,
+                   published_at: date | None = None, language: str | None = None) -> Article:
+    """Store an article with its body made canonical (NFC, ``\\n`` line ends)."""
+    title = canonicalize(title or "").strip()
+    if not title:
+        raise ValidationFailed("A title is required.", "title")
+    if len(title) > MAX_TITLE_LENGTH:
+        raise ValidationFailed(f"A title may have at most {MAX_TITLE_LENGTH} characters.", "title")
+    if "\n" in title:
+        raise ValidationFailed("A title is one line.", "title")
+    body = canonicalize(body or "")
+    if not body.strip():
+        raise ValidationFailed("The article body is empty.", "body")
+    if len(body.encode("utf-8")) > MAX_ARTICLE_BODY_BYTES:
+        raise PayloadTooLarge("An article body may be at most 2 MB of UTF-8 text.", "body")
+    if source_url:
+        source_url = validate_http_url(source_url, "source_url")
+    if language is not None and not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", language):
+        raise ValidationFailed("Language must be a language tag such as 'en' or 'ar-MA'.",
+                               "language")
+    digest = content_hash(body)
+    existing = session.scalar(select(Article.id).where(Article.content_hash == digest))
+    if existing is not None:
+        raise Conflict(f"This text is already stored as article {existing}.",
+                       current={"id": existing}, field="body", code="duplicate")
+    article = Article(title=title, body=body, source_url=source_url or None,
+                      publisher=(publisher or "").strip() or None, published_at=published_at,
+                      language=language, content_hash=digest)
+    session.add(article)
+    session.flush()
+    audit.record(session, actor, "article.create", "article", article.id, article_id=article.id,
+                 after=article_snapshot(article))
+    return article
+
+
+def get_article_for(session: Session, user: User, article_id: int) -> tuple[Article, ArticleAccess]:
+    """The article and the caller's rights on it; NotFound when it is missing or not theirs to see."""
+    article = session.get(Article, article_id)
+    if article is None:
+        raise NotFound("No such article.")
+    access = article_access(session, user, article_id)
+    if not access.can_see:
+        raise NotFound("No such article.")
+    return article, access
+
+
+@dataclass(slots=True)
+class ArticleSummary:
+    id: int
+    title: str
+    publisher: str | None
+    source_url: str | None
+    language: str | None
+    created_at: datetime
+    tag_counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TAGS, 0))
+    reviewers: int = 0
+    assignment_status: str | None = None
+
+
+@dataclass(slots=True)
+class ArticlePage:
+    items: list[ArticleSummary]
+    next_cursor: int | None
+
+
+def fts5_query(search: str) -> str | None:
+    """User text as a safe FTS5 query: every word quoted, the last one also matched as a prefix."""
+    words = re.findall(r"\w+", search)
+    if not words:
+        return None
+    quoted = [f'"{word}"' for word in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def list_articles(session: Session, user: User, *, search: str | None = None,
+                  before_id: int | None = None, limit: int = 50) -> ArticlePage:
+    """One page of the articles the user may see, newest first (keyset pagination on id)."""
+    stmt = select(Article.id, Article.title, Article.publisher, Article.source_url,
+                  Article.language, Article.created_at)
+    if not user.is_supervisor:
+        stmt = stmt.add_columns(Assignment.status).join(
+            Assignment, and_(Assignment.article_id == Article.id, Assignment.reviewer_id == user.id))
+    if before_id is not None:
+        stmt = stmt.where(Article.id < before_id)
+    if search and search.strip():
+        stmt = _with_search(session, stmt, search.strip())
+        if stmt is None:
+            return ArticlePage([], None)
+    rows = session.execute(stmt.order_by(Article.id.desc()).limit(limit + 1)).all()
+    has_more = len(rows) > limit
+    items = [ArticleSummary(id=r.id, title=r.title, publisher=r.publisher, source_url=r.source_url,
+                            language=r.language, created_at=r.created_at,
+                            assignment_status=getattr(r, "status", None))
+             for r in rows[:limit]]
+    _fill_counts(session, user, items)
+    return ArticlePage(items, items[-1].id if has_more and items else None)
+
+
+def _with_search(session: Session, stmt, search: str):  # type: ignore[no-untyped-def]
+    if session.get_bind().dialect.name == "sqlite":
+        query = fts5_query(search)
+        if query is None:
+            return None
+        matches = text("SELECT rowid FROM article_search WHERE article_search MATCH :q")
+        return stmt.where(Article.id.in_(matches.bindparams(q=query)))
+    return stmt.where(text(
+        "to_tsvector('simple'::regconfig, articles.title || ' ' || left(articles.body, 200000))"
+        " @@ websearch_to_tsquery('simple'::regconfig, :q)").bindparams(q=search))
+
+
+def _fill_counts(session: Session, user: User, items: list[ArticleSummary]) -> None:
+    """Per-tag counts and reviewer numbers for one page, limited to what the user may see."""
+    if not items:
+        return
+    by_id = {item.id: item for item in items}
+    tag_stmt = (select(Assertion.article_id, Assertion.tag, func.count())
+                .where(Assertion.article_id.in_(by_id))
+                .group_by(Assertion.article_id, Assertion.tag))
+    reviewer_stmt = (select(Assertion.article_id, func.count(Assertion.reviewer_id.distinct()))
+                     .where(Assertion.article_id.in_(by_id)).group_by(Assertion.article_id))
+    if not user.is_supervisor:
+        # Blind review: a reviewer's list counts only their own work.
+        tag_stmt = tag_stmt.where(Assertion.reviewer_id == user.id)
+        reviewer_stmt = reviewer_stmt.where(Assertion.reviewer_id == user.id)
+    for article_id, tag, count in session.execute(tag_stmt):
+        by_id[article_id].tag_counts[tag] = count
+    for article_id, count in session.execute(reviewer_stmt):
+        by_id[article_id].reviewers = count

@@ -1,0 +1,295 @@
+"""Assertions (tagged spans) and their evidence links.
+
+Saving an assertion is the product's hot path: it checks the span with one query that reads only
+the needed substrings of the body (``substr`` counts code points on SQLite and PostgreSQL alike)
+and inserts with Core statements, without loading the article or building ORM objects.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, insert, literal, select
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..models import STANCES, TAGS, Article, Assertion, Assignment, Evidence, User, utcnow
+from ..text import CONTEXT_LENGTH
+from . import audit
+from .access import ArticleAccess, article_access
+from .articles import validate_http_url
+from .errors import Conflict, Forbidden, NotFound, ValidationFailed
+
+MAX_NOTE_LENGTH = 10_000
+MAX_EVIDENCE_TITLE_LENGTH = 500
+MAX_EVIDENCE_PER_REQUEST = 50
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceInput:
+    url: str
+    title: str = ""
+    note: str = ""
+    stance: str = "context"
+
+
+def validate_tag(tag: Any) -> str:
+    if tag not in TAGS:
+        raise ValidationFailed(f"Tag must be one of: {', '.join(TAGS)}.", "tag")
+    return tag
+
+
+def validate_note(note: Any, field_name: str = "note") -> str:
+    note = note or ""
+    if not isinstance(note, str):
+        raise ValidationFailed("A note is text.", field_name)
+    if len(note) > MAX_NOTE_LENGTH:
+        raise ValidationFailed(f"A note may have at most {MAX_NOTE_LENGTH} characters.",
+                               field_name)
+    return note
+
+
+def validate_evidence(item: EvidenceInput, field_prefix: str = "") -> EvidenceInput:
+    """Check one evidence link; field names carry ``field_prefix`` (``evidence[0].``) for the API."""
+    url = validate_http_url(item.url, f"{field_prefix}url")
+    if item.stance not in STANCES:
+        raise ValidationFailed(f"Stance must be one of: {', '.join(STANCES)}.",
+                               f"{field_prefix}stance")
+    title = (item.title or "").strip()
+    if len(title) > MAX_EVIDENCE_TITLE_LENGTH:
+        raise ValidationFailed(f"A title may have at most {MAX_EVIDENCE_TITLE_LENGTH} characters.",
+                               f"{field_prefix}title")
+    return EvidenceInput(url=url, title=title, stance=item.stance,
+                         note=validate_note(item.note, f"{field_prefix}note"))
+
+
+def evidence_dict(evidence: Evidence, added_by: str | None = None) -> dict[str, Any]:
+    return {
+        "id": evidence.id, "assertion_id": evidence.assertion_id, "url": evidence.url,
+        "title": evidence.title, "note": evidence.note, "stance": evidence.stance,
+        "added_by": added_by if added_by is not None else (
+            evidence.added_by.username if evidence.added_by else None),
+        "created_at": evidence.created_at.isoformat(),
+    }
+
+
+def assertion_dict(assertion: Assertion) -> dict[str, Any]:
+    """The API's view of an assertion (and the audit trail's)."""
+    return {
+        "id": assertion.id, "article_id": assertion.article_id,
+        "reviewer": assertion.reviewer.username, "start": assertion.start, "end": assertion.end,
+        "quote": assertion.quote, "prefix": assertion.prefix, "suffix": assertion.suffix,
+        "tag": assertion.tag, "note": assertion.note, "version": assertion.version,
+        "evidence": [evidence_dict(e) for e in assertion.evidence],
+        "created_at": assertion.created_at.isoformat(),
+        "updated_at": assertion.updated_at.isoformat(),
+    }
+
+
+def _audit_view(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k not in ("prefix", "suffix")}
+
+
+def create_assertion(session: Session, user: User, article_id: int, *, start: int, end: int,
+                     quote: str, tag: str, note: str = "",
+                     evidence: Sequence[EvidenceInput] = ()) -> dict[str, Any]:
+    """Save a reviewer's tagged span after checking it against the canonical body."""
+    tag = validate_tag(tag)
+    note = validate_note(note)
+    if len(evidence) > MAX_EVIDENCE_PER_REQUEST:
+        raise ValidationFailed(f"At most {MAX_EVIDENCE_PER_REQUEST} evidence links at once.",
+                               "evidence")
+    links = [validate_evidence(item, f"evidence[{i}].") for i, item in enumerate(evidence)]
+    if start < 0:
+        raise ValidationFailed("start must be 0 or more.", "start")
+    if start >= end:
+        raise ValidationFailed("start must be before end.", "end")
+
+    context_start = max(start - CONTEXT_LENGTH, 0)
+    row = session.execute(
+        select(func.length(Article.body),
+               func.substr(Article.body, start + 1, end - start),
+               func.substr(Article.body, context_start + 1, start - context_start),
+               func.substr(Article.body, end + 1, CONTEXT_LENGTH),
+               Assignment.status if not user.is_supervisor else literal(None))
+        .select_from(Article)
+        .outerjoin(Assignment, and_(Assignment.article_id == Article.id,
+                                    Assignment.reviewer_id == user.id))
+        .where(Article.id == article_id)
+    ).first()
+    if row is None:
+        raise NotFound("No such article.")
+    length, body_quote, prefix, suffix, status = row
+    access = article_access(session, user, article_id, status, known=True)
+    _require_annotate(access)
+    if end > length:
+        raise ValidationFailed(f"end is past the end of the article ({length} code points).",
+                               "end")
+    if quote != body_quote:
+        raise ValidationFailed("quote differs from the article text between start and end.",
+                               "quote")
+
+    now = utcnow()
+    values = {"article_id": article_id, "reviewer_id": user.id, "start": start, "end": end,
+              "quote": quote, "prefix": prefix, "suffix": suffix, "tag": tag, "note": note,
+              "created_at": now, "updated_at": now, "version": 1}
+    assertion_id = session.execute(
+        insert(Assertion).values(**values).returning(Assertion.id)).scalar_one()
+    record = {"id": assertion_id, "article_id": article_id, "reviewer": user.username,
+              "start": start, "end": end, "quote": quote, "prefix": prefix, "suffix": suffix,
+              "tag": tag, "note": note, "version": 1, "evidence": [],
+              "created_at": now.isoformat(), "updated_at": now.isoformat()}
+    for link in links:
+        record["evidence"].append(_insert_evidence(session, user, assertion_id, link, now))
+    audit.record(session, user, "assertion.create", "assertion", assertion_id,
+                 article_id=article_id, after=_audit_view(record))
+    return record
+
+
+def _insert_evidence(session: Session, user: User, assertion_id: int, link: EvidenceInput,
+                     now: datetime) -> dict[str, Any]:
+    evidence_id = session.execute(
+        insert(Evidence).values(assertion_id=assertion_id, url=link.url, title=link.title,
+                                note=link.note, stance=link.stance, added_by_id=user.id,
+                                created_at=now).returning(Evidence.id)).scalar_one()
+    return {"id": evidence_id, "assertion_id": assertion_id, "url": link.url,
+            "title": link.title, "note": link.note, "stance": link.stance,
+            "added_by": user.username, "created_at": now.isoformat()}
+
+
+def _require_annotate(access: ArticleAccess) -> None:
+    if not access.can_see:
+        raise NotFound("No such article.")
+    if not access.can_annotate:
+        if access.assignment_status == "submitted":
+            raise Forbidden("You submitted this article; your assertions can no longer change.",
+                            code="submitted")
+        raise Forbidden("Only the reviewers assigned to an article annotate it.",
+                        code="not_assigned")
+
+
+def visible_assertions(session: Session, user: User, article_id: int,
+                       access: ArticleAccess | None = None) -> list[Assertion]:
+    """The article's assertions the user may see (blind review), in text order."""
+    access = access or article_access(session, user, article_id)
+    if not access.can_see:
+        raise NotFound("No such article.")
+    stmt = (select(Assertion).where(Assertion.article_id == article_id)
+            .options(selectinload(Assertion.evidence).selectinload(Evidence.added_by),
+                     selectinload(Assertion.reviewer))
+            .order_by(Assertion.start, Assertion.end.desc(), Assertion.id))
+    if access.visible_reviewers is not None:
+        stmt = stmt.where(Assertion.reviewer_id.in_(access.visible_reviewers))
+    return list(session.scalars(stmt))
+
+
+def page_of_assertions(assertions: list[Assertion], after_id: int | None,
+                       limit: int) -> tuple[list[Assertion], int | None]:
+    """Keyset page over a list ordered by id."""
+    ordered = sorted(assertions, key=lambda a: a.id)
+    if after_id is not None:
+        ordered = [a for a in ordered if a.id > after_id]
+    page = ordered[:limit]
+    return page, (page[-1].id if len(ordered) > limit else None)
+
+
+def get_assertion_for(session: Session, user: User, assertion_id: int,
+                      *, for_change: bool = False) -> tuple[Assertion, ArticleAccess]:
+    """An assertion the user may see (else NotFound); with ``for_change``, one they may change."""
+    assertion = session.get(Assertion, assertion_id)
+    if assertion is None:
+        raise NotFound("No such assertion.")
+    access = article_access(session, user, assertion.article_id)
+    if not access.can_see or not access.sees_reviewer(assertion.reviewer_id):
+        raise NotFound("No such assertion.")
+    if for_change:
+        if assertion.reviewer_id != user.id:
+            raise Forbidden("Only the reviewer who made an assertion changes it.",
+                            code="not_owner")
+        _require_annotate(access)
+    return assertion, access
+
+
+def update_assertion(session: Session, user: User, assertion_id: int, *, version: int,
+                     tag: str | None = None, note: str | None = None) -> Assertion:
+    """Change tag and/or note; a stale ``version`` raises Conflict with the current record."""
+    assertion, _ = get_assertion_for(session, user, assertion_id, for_change=True)
+    if tag is not None:
+        tag = validate_tag(tag)
+    if note is not None:
+        note = validate_note(note)
+    if version != assertion.version:
+        raise Conflict("This assertion was changed since you loaded it; nothing was saved.",
+                       current=assertion_dict(assertion), field="version", code="stale")
+    before = _audit_view(assertion_dict(assertion))
+    if tag is not None:
+        assertion.tag = tag
+    if note is not None:
+        assertion.note = note
+    if session.is_modified(assertion):
+        assertion.updated_at = utcnow()
+        try:
+            session.flush()  # UPDATE ... WHERE version = :read_version
+        except StaleDataError:
+            session.expire(assertion)
+            raise Conflict("This assertion was changed since you loaded it; nothing was saved.",
+                           current=assertion_dict(assertion), field="version", code="stale")
+        audit.record(session, user, "assertion.update", "assertion", assertion.id,
+                     article_id=assertion.article_id, before=before,
+                     after=_audit_view(assertion_dict(assertion)))
+    return assertion
+
+
+def delete_assertion(session: Session, user: User, assertion_id: int,
+                     version: int | None = None) -> int:
+    """Delete an assertion and its evidence; returns the article id."""
+    assertion, _ = get_assertion_for(session, user, assertion_id, for_change=True)
+    if version is not None and version != assertion.version:
+        raise Conflict("This assertion was changed since you loaded it; nothing was deleted.",
+                       current=assertion_dict(assertion), field="version", code="stale")
+    before = _audit_view(assertion_dict(assertion))
+    article_id = assertion.article_id
+    session.delete(assertion)
+    session.flush()
+    audit.record(session, user, "assertion.delete", "assertion", assertion_id,
+                 article_id=article_id, before=before)
+    return article_id
+
+
+def add_evidence(session: Session, user: User, assertion_id: int,
+                 link: EvidenceInput) -> dict[str, Any]:
+    """Attach an evidence link to the user's own assertion."""
+    assertion, _ = get_assertion_for(session, user, assertion_id, for_change=True)
+    link = validate_evidence(link)
+    record = _insert_evidence(session, user, assertion.id, link, utcnow())
+    session.expire(assertion, ["evidence"])
+    audit.record(session, user, "evidence.create", "evidence", record["id"],
+                 article_id=assertion.article_id, after=record)
+    return record
+
+
+def get_evidence_for(session: Session, user: User, evidence_id: int) -> Evidence:
+    evidence = session.get(Evidence, evidence_id)
+    if evidence is None:
+        raise NotFound("No such evidence link.")
+    get_assertion_for(session, user, evidence.assertion_id)  # NotFound if invisible
+    return evidence
+
+
+def delete_evidence(session: Session, user: User, evidence_id: int) -> Assertion:
+    """Remove an evidence link from the user's own assertion; returns that assertion."""
+    evidence = get_evidence_for(session, user, evidence_id)
+    assertion, _ = get_assertion_for(session, user, evidence.assertion_id, for_change=True)
+    before = evidence_dict(evidence)
+    session.delete(evidence)
+    session.flush()
+    session.expire(assertion, ["evidence"])
+    audit.record(session, user, "evidence.delete", "evidence", evidence_id,
+                 article_id=assertion.article_id, before=before)
+    return assertion
+
+
+def assertions_by_id(assertions: Iterable[Assertion]) -> dict[int, Assertion]:
+    return {a.id: a for a in assertions}

@@ -1,0 +1,159 @@
+"""Accounts, passwords and API tokens."""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import ROLES, ApiToken, User, new_session_nonce, utcnow
+from . import audit
+from .errors import Conflict, NotFound, ValidationFailed
+
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{2,64}$")
+TOKEN_PREFIX = "wb_"
+
+# Argon2id, memory-hard; tests swap in cheaper parameters with use_fast_password_hashing().
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so a wrong name costs as long as a wrong password.
+_dummy_hash: str | None = None
+
+
+def use_fast_password_hashing() -> None:
+    """Cheap Argon2 parameters for test suites; never for real accounts."""
+    global _hasher, _dummy_hash
+    _hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    _dummy_hash = None
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def user_snapshot(user: User) -> dict[str, object]:
+    return {"id": user.id, "username": user.username, "role": user.role, "active": user.active}
+
+
+def create_user(session: Session, username: str, role: str, password: str,
+                actor: User | None = None) -> User:
+    """Create an account; the username must be new and the role known."""
+    if not USERNAME_PATTERN.match(username or ""):
+        raise ValidationFailed(
+            "A username is 2 to 64 letters, digits, dots, dashes or underscores.", "username")
+    if role not in ROLES:
+        raise ValidationFailed(f"Role must be one of: {', '.join(ROLES)}.", "role")
+    if len(password) < 8:
+        raise ValidationFailed("A password needs at least 8 characters.", "password")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"A user named {username!r} already exists.", field="username")
+    user = User(username=username, role=role, password_hash=hash_password(password),
+                session_nonce=new_session_nonce())
+    session.add(user)
+    session.flush()
+    audit.record(session, actor, "user.create", "user", user.id, after=user_snapshot(user))
+    return user
+
+
+def set_password(session: Session, user: User, password: str, actor: User | None = None) -> None:
+    """Change a password and end every session of that user."""
+    if len(password) < 8:
+        raise ValidationFailed("A password needs at least 8 characters.", "password")
+    user.password_hash = hash_password(password)
+    user.session_nonce = new_session_nonce()
+    session.flush()
+    audit.record(session, actor, "user.password", "user", user.id, after=user_snapshot(user))
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with this name and password, or None (in constant-ish time)."""
+    global _dummy_hash
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active:
+        if _dummy_hash is None:
+            _dummy_hash = _hasher.hash("not a real password")
+        try:
+            _hasher.verify(_dummy_hash, password)
+        except VerificationError:
+            pass
+        return None
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Logout: a new nonce makes every login cookie of this user invalid."""
+    user.session_nonce = new_session_nonce()
+    session.flush()
+
+
+def load_session_user(session: Session, cookie_id: str) -> User | None:
+    """The user named by a login cookie's id (``<id>:<nonce>``), if that session is still valid."""
+    user_id, _, nonce = cookie_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = session.get(User, int(user_id))
+    if user is None or not user.active or not secrets.compare_digest(user.session_nonce, nonce):
+        return None
+    return user
+
+
+def get_user_by_name(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"No user named {username!r}.")
+    return user
+
+
+def token_digest(token: str) -> str:
+    # Tokens are 256 random bits, so a fast hash is enough; passwords get Argon2.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def token_snapshot(token: ApiToken) -> dict[str, object]:
+    return {"id": token.id, "user_id": token.user_id, "label": token.label, "prefix": token.prefix,
+            "revoked": token.revoked_at is not None}
+
+
+def create_token(session: Session, user: User, label: str = "",
+                 actor: User | None = None) -> tuple[ApiToken, str]:
+    """Create an API token; returns the row and the token itself, which is never stored."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, label=label[:100], token_hash=token_digest(secret),
+                     prefix=secret[:10])
+    session.add(token)
+    session.flush()
+    audit.record(session, actor or user, "token.create", "api_token", token.id,
+                 after=token_snapshot(token))
+    return token, secret
+
+
+def revoke_token(session: Session, token: ApiToken, actor: User | None = None) -> None:
+    before = token_snapshot(token)
+    token.revoked_at = utcnow()
+    session.flush()
+    audit.record(session, actor, "token.revoke", "api_token", token.id,
+                 before=before, after=token_snapshot(token))
+
+
+def user_for_token(session: Session, secret: str) -> User | None:
+    """The active user a bearer token belongs to, or None if unknown or revoked."""
+    row = session.execute(
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == token_digest(secret), ApiToken.revoked_at.is_(None),
+               User.active.is_(True))
+    ).scalar_one_or_none()
+    return row

@@ -1,0 +1,232 @@
+"""The HTML workbench: the article list and the article page with its annotation pane.
+
+Every control is a plain form first; htmx requests get the page's own ``workspace`` block back.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (Blueprint, Response, abort, redirect, render_template, request, send_from_directory,
+                   url_for)
+from flask_login import current_user, login_required
+from jinja2_fragments.flask import render_block
+
+from ..config import PROJECT_ROOT
+from ..db import db
+from ..extensions import htmx
+from ..highlights import Span, render_highlighted
+from ..models import STANCES, TAGS, User
+from ..services import articles as articles_service
+from ..services import assertions as assertions_service
+from ..services import assignments as assignments_service
+from ..services.errors import Conflict, ValidationFailed, WorkbenchError
+from ..text import split_sentences
+
+bp = Blueprint("pages", __name__)
+
+# Browser libraries come from the npm lock file (node_modules), never from a CDN.
+VENDOR_FILES = {
+    "htmx.min.js": "htmx.org/dist/htmx.min.js",
+    "axe.min.js": "axe-core/axe.min.js",
+}
+LIST_PAGE_SIZE = 50
+
+
+def me() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def is_fragment_request() -> bool:
+    return bool(htmx) and not htmx.boosted
+
+
+@bp.route("/vendor/<name>")
+def vendor(name: str) -> Response:
+    if name not in VENDOR_FILES:
+        abort(404)
+    path = PROJECT_ROOT / "node_modules" / VENDOR_FILES[name]
+    return send_from_directory(path.parent, path.name, max_age=3600)
+
+
+# -- Article list -------------------------------------------------------------------------------
+
+@bp.route("/")
+@bp.route("/articles")
+@login_required
+def article_list():  # type: ignore[no-untyped-def]
+    search = request.args.get("q", "").strip()
+    raw_before = request.args.get("before", "")
+    before = int(raw_before) if raw_before.isdigit() else None
+    result = articles_service.list_articles(db.session, me(), search=search or None,
+                                            before_id=before, limit=LIST_PAGE_SIZE)
+    context = {"page": result, "search": search, "before": before, "tags": TAGS}
+    if is_fragment_request():
+        return render_block("articles/list.html", "results", **context)
+    return render_template("articles/list.html", **context)
+
+
+# -- Article page -------------------------------------------------------------------------------
+
+def workspace_context(article_id: int, **extra: Any) -> dict[str, Any]:
+    """Everything the article page shows to the current user."""
+    user = me()
+    article, access = articles_service.get_article_for(db.session, user, article_id)
+    assertions = assertions_service.visible_assertions(db.session, user, article_id, access)
+    spans = [Span(a.id, a.start, a.end, a.tag, f"{a.tag} · {a.reviewer.username}")
+             for a in assertions]
+    context: dict[str, Any] = {
+        "article": article,
+        "access": access,
+        "assertions": assertions,
+        "body_html": render_highlighted(article.body, spans),
+        "sentences": split_sentences(article.body),
+        "tags": TAGS,
+        "stances": STANCES,
+        "assignments": (assignments_service.assignments_for_article(db.session, article_id)
+                        if user.is_supervisor else []),
+        "reviewers": (_reviewer_names() if user.is_supervisor else []),
+        "new_errors": {},
+        "card_errors": {},
+        "card_forms": {},
+        "conflicts": {},
+        "focus": None,
+        "panel_errors": {},
+    }
+    context.update(extra)
+    return context
+
+
+def _reviewer_names() -> list[str]:
+    from sqlalchemy import select
+
+    return list(db.session.scalars(select(User.username).where(
+        User.role == "reviewer", User.active.is_(True)).order_by(User.username)))
+
+
+def render_workspace(article_id: int, status: int = 200, **extra: Any):  # type: ignore[no-untyped-def]
+    context = workspace_context(article_id, **extra)
+    if is_fragment_request():
+        return render_block("articles/detail.html", "workspace", **context), status
+    return render_template("articles/detail.html", **context), status
+
+
+def after_change(article_id: int, focus: str | None = None):  # type: ignore[no-untyped-def]
+    """htmx gets the refreshed workspace; a plain form post is redirected (post/redirect/get)."""
+    if is_fragment_request():
+        return render_workspace(article_id, focus=focus)
+    anchor = f"#{focus}" if focus else ""
+    return redirect(url_for("pages.article_detail", article_id=article_id) + anchor)
+
+
+@bp.route("/articles/<int:article_id>")
+@login_required
+def article_detail(article_id: int):  # type: ignore[no-untyped-def]
+    return render_workspace(article_id)
+
+
+def form_int(name: str) -> int:
+    value = request.form.get(name, "").strip()
+    if not value:
+        raise ValidationFailed(f"{name} is required.", name)
+    if not value.isdigit():
+        raise ValidationFailed(f"{name} must be a whole number of characters.", name)
+    return int(value)
+
+
+@bp.route("/articles/<int:article_id>/assertions", methods=["POST"])
+@login_required
+def create_assertion(article_id: int):  # type: ignore[no-untyped-def]
+    try:
+        record = assertions_service.create_assertion(
+            db.session, me(), article_id, start=form_int("start"), end=form_int("end"),
+            quote=request.form.get("quote", ""), tag=request.form.get("tag", ""),
+            note=request.form.get("note", ""))
+    except ValidationFailed as error:
+        return render_workspace(article_id, 422, new_errors={error.field or "form": error.message})
+    return after_change(article_id, focus=f"assertion-{record['id']}")
+
+
+def _edit_fields() -> dict[str, str]:
+    return {"tag": request.form.get("tag", ""), "note": request.form.get("note", ""),
+            "version": request.form.get("version", "")}
+
+
+@bp.route("/assertions/<int:assertion_id>/edit", methods=["POST"])
+@login_required
+def update_assertion(assertion_id: int):  # type: ignore[no-untyped-def]
+    assertion, _ = assertions_service.get_assertion_for(db.session, me(), assertion_id)
+    article_id = assertion.article_id
+    submitted = _edit_fields()
+    try:
+        assertions_service.update_assertion(
+            db.session, me(), assertion_id, version=form_int("version"),
+            tag=submitted["tag"], note=submitted["note"])
+    except Conflict as error:
+        db.session.rollback()
+        return render_workspace(article_id, 409, focus=f"assertion-{assertion_id}",
+                                conflicts={assertion_id: {"current": error.current,
+                                                          "yours": submitted}})
+    except ValidationFailed as error:
+        db.session.rollback()
+        return render_workspace(article_id, 422, focus=f"assertion-{assertion_id}",
+                                card_errors={assertion_id: {error.field: error.message}})
+    return after_change(article_id, focus=f"assertion-{assertion_id}")
+
+
+@bp.route("/assertions/<int:assertion_id>/delete", methods=["POST"])
+@login_required
+def delete_assertion(assertion_id: int):  # type: ignore[no-untyped-def]
+    article_id = assertions_service.delete_assertion(db.session, me(), assertion_id)
+    return after_change(article_id)
+
+
+@bp.route("/assertions/<int:assertion_id>/evidence", methods=["POST"])
+@login_required
+def add_evidence(assertion_id: int):  # type: ignore[no-untyped-def]
+    assertion, _ = assertions_service.get_assertion_for(db.session, me(), assertion_id)
+    fields = {name: request.form.get(name, "") for name in ("url", "title", "note", "stance")}
+    fields["stance"] = fields["stance"] or "context"
+    try:
+        assertions_service.add_evidence(db.session, me(), assertion_id,
+                                        assertions_service.EvidenceInput(**fields))
+    except ValidationFailed as error:
+        return render_workspace(assertion.article_id, 422, focus=f"assertion-{assertion_id}",
+                                card_errors={assertion_id: {f"evidence_{error.field}":
+                                                            error.message}},
+                                card_forms={assertion_id: fields})
+    return after_change(assertion.article_id, focus=f"assertion-{assertion_id}")
+
+
+@bp.route("/evidence/<int:evidence_id>/delete", methods=["POST"])
+@login_required
+def delete_evidence(evidence_id: int):  # type: ignore[no-untyped-def]
+    assertion = assertions_service.delete_evidence(db.session, me(), evidence_id)
+    return after_change(assertion.article_id, focus=f"assertion-{assertion.id}")
+
+
+@bp.route("/articles/<int:article_id>/assignments", methods=["POST"])
+@login_required
+def assign_reviewer(article_id: int):  # type: ignore[no-untyped-def]
+    articles_service.get_article_for(db.session, me(), article_id)
+    if not me().is_supervisor:
+        abort(403, "Only supervisors assign articles.")
+    try:
+        assignments_service.assign(db.session, me(), article_id, request.form.get("reviewer", ""))
+    except (ValidationFailed, Conflict) as error:
+        return render_workspace(article_id, error.status, panel_errors={"reviewer": error.message})
+    return after_change(article_id, focus="review-panel")
+
+
+@bp.route("/articles/<int:article_id>/submit", methods=["POST"])
+@login_required
+def submit_article(article_id: int):  # type: ignore[no-untyped-def]
+    try:
+        assignments_service.submit(db.session, me(), article_id)
+    except Conflict as error:
+        return render_workspace(article_id, 409, panel_errors={"submit": error.message})
+    return after_change(article_id, focus="review-panel")
+
+
+@bp.app_errorhandler(WorkbenchError)
+def service_error(error: WorkbenchError):  # type: ignore[no-untyped-def]
+    return render_template("error.html", status=error.status, message=error.message), error.status

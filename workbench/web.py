@@ -1,0 +1,98 @@
+"""Wiring of the Flask app: extensions, the per-request transaction, security headers, blueprints."""
+from __future__ import annotations
+
+from flask import Flask, Response, g, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from .db import db, write_intent
+from .extensions import csrf, htmx, limiter, login_manager
+from .services import users as users_service
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+
+def init_web(app: Flask) -> None:
+    db.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to continue."
+    login_manager.session_protection = "basic"
+    csrf.init_app(app)
+    htmx.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter.init_app(app)
+
+    @login_manager.user_loader
+    def load_user(cookie_id: str):  # type: ignore[no-untyped-def]
+        return users_service.load_session_user(db.session, cookie_id)
+
+    app.before_request(_begin_unit_of_work)
+    app.after_request(_finish_unit_of_work)
+    app.after_request(_security_headers)
+
+    from .api import api
+    from .views.auth import bp as auth_bp
+    from .views.pages import bp as pages_bp
+
+    csrf.exempt(api)  # bearer tokens, not cookies, authenticate the API
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(api)
+
+    app.register_error_handler(HTTPException, _html_http_error)
+
+    from .cli import register_commands
+
+    register_commands(app)
+
+
+def _begin_unit_of_work() -> None:
+    # SQLite takes its write lock at BEGIN for requests that may write (see db.write_intent).
+    write_intent.set(request.method not in SAFE_METHODS)
+
+
+def _finish_unit_of_work(response: Response) -> Response:
+    """Commit once for a successful request; a refused or failed one writes nothing."""
+    session = g.get("db_session")
+    if session is not None:
+        if response.status_code < 400:
+            session.commit()
+        else:
+            session.rollback()
+    return response
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.method == "GET" and response.mimetype == "text/html":
+        response.vary.add("HX-Request")
+        headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _html_http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+    if request.blueprint == "api":
+        from .api.errors import json_http_error
+
+        return json_http_error(error)
+    status = error.code or 500
+    return render_template("error.html", status=status, message=error.description), status

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,8 +49,24 @@ def make_app(database_url: str, **overrides: Any) -> Flask:
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str) -> Flask:
-    return make_app(database_url)
+def app(database_url: str) -> Iterator[Flask]:
+    app = make_app(database_url)
+    yield app
+    db.dispose(app)
+
+
+@pytest.fixture
+def app_factory(database_url: str) -> Iterator[Any]:
+    """``app_factory(**config)`` → another app on the test database, disposed afterwards."""
+    made: list[Flask] = []
+
+    def build(**overrides: Any) -> Flask:
+        made.append(make_app(database_url, **overrides))
+        return made[-1]
+
+    yield build
+    for extra in made:
+        db.dispose(extra)
 
 
 @pytest.fixture(autouse=True)
@@ -60,9 +77,27 @@ def empty_database(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     engine = make_engine(request.getfixturevalue("database_url"))
     with engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
-            connection.execute(delete(table))
+        with audit_guard_lifted(connection):
+            for table in reversed(Base.metadata.sorted_tables):
+                connection.execute(delete(table))
     engine.dispose()
+
+
+@contextmanager
+def audit_guard_lifted(connection: Any) -> Iterator[None]:
+    """Tests only: lift the append-only triggers on audit_events to empty the table."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        yield
+        return
+    triggers = connection.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+        "AND tbl_name = 'audit_events'").all()
+    for name, _ in triggers:
+        connection.exec_driver_sql(f"DROP TRIGGER {name}")
+    yield
+    for _, sql in triggers:
+        connection.exec_driver_sql(sql)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
 from .config import PROJECT_ROOT
@@ -49,6 +49,7 @@ def db_group() -> None:
 
 @db_group.command("upgrade")
 @click.argument("revision", default="head")
+@with_appcontext
 def db_upgrade(revision: str) -> None:
     """Apply the migrations up to REVISION (default: head)."""
     from .migrate import upgrade
@@ -61,6 +62,7 @@ def db_upgrade(revision: str) -> None:
 
 
 @db_group.command("check")
+@with_appcontext
 def db_check() -> None:
     """Fail if the models and the migrated schema differ."""
     from .migrate import check
@@ -76,6 +78,7 @@ def db_check() -> None:
               default=PROJECT_ROOT / "seeds", show_default=True)
 @click.option("--demo/--no-demo", default=False,
               help="Also create the demo accounts and assign every article to both reviewers.")
+@with_appcontext
 def seed(directory: Path, demo: bool) -> None:
     """Load every text file in the seeds folder (idempotent, by content hash)."""
     from .services.articles import create_article
@@ -149,6 +152,7 @@ def _read_password(password_stdin: bool) -> tuple[str, bool]:
 @click.argument("name")
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
 def users_add(name: str, role: str, password_stdin: bool) -> None:
     """Create a user; the password is read from stdin or generated and printed."""
     password, generated = _read_password(password_stdin)
@@ -165,6 +169,7 @@ def users_add(name: str, role: str, password_stdin: bool) -> None:
 @users_group.command("set-password")
 @click.argument("name")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
 def users_set_password(name: str, password_stdin: bool) -> None:
     """Set a new password (ends the user's sessions)."""
     password, generated = _read_password(password_stdin)
@@ -180,6 +185,7 @@ def users_set_password(name: str, password_stdin: bool) -> None:
 
 
 @users_group.command("list")
+@with_appcontext
 def users_list() -> None:
     """List the accounts."""
     with db.transaction() as session:
@@ -198,6 +204,7 @@ def tokens_group() -> None:
 @tokens_group.command("create")
 @click.argument("name")
 @click.option("--label", default="", help="What the token is for.")
+@with_appcontext
 def tokens_create(name: str, label: str) -> None:
     """Create an API token for user NAME; the token is printed once, as the last line."""
     try:

@@ -9,8 +9,9 @@ import contextvars
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
-from flask import Flask, g
+from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -54,31 +55,40 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
 
 
-class Database:
-    """One engine and session factory per app."""
+@dataclass
+class _AppDatabase:
+    engine: Engine
+    session_factory: sessionmaker[Session]
 
-    def __init__(self) -> None:
-        self.engine: Engine | None = None
-        self.session_factory: sessionmaker[Session] | None = None
+
+class Database:
+    """Engine and session factory of the current app (kept per app, so apps built side by side
+    in one process, as tests do, never share or replace each other's engine)."""
 
     def init_app(self, app: Flask) -> None:
-        self.engine = make_engine(app.config["DATABASE_URL"])
-        self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
-        app.extensions["workbench_db"] = self
+        engine = make_engine(app.config["DATABASE_URL"])
+        app.extensions["workbench_db"] = _AppDatabase(
+            engine, sessionmaker(engine, expire_on_commit=False))
         app.teardown_appcontext(self._close_session)
 
     @property
+    def _state(self) -> _AppDatabase:
+        return current_app.extensions["workbench_db"]  # type: ignore[no-any-return]
+
+    @property
+    def engine(self) -> Engine:
+        return self._state.engine
+
+    @property
     def is_sqlite(self) -> bool:
-        assert self.engine is not None
         return self.engine.dialect.name == "sqlite"
 
     @property
     def session(self) -> Session:
         """The session of the current app context, created on first use."""
         if "db_session" not in g:
-            assert self.session_factory is not None
-            g.db_session = self.session_factory()
-        return g.db_session
+            g.db_session = self._state.session_factory()
+        return g.db_session  # type: ignore[no-any-return]
 
     def _close_session(self, _exc: BaseException | None) -> None:
         session = g.pop("db_session", None)
@@ -88,10 +98,13 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session that commits on success and rolls back on any exception (CLI, scripts)."""
-        assert self.session_factory is not None
-        with self.session_factory() as session:
+        with self._state.session_factory() as session:
             with session.begin():
                 yield session
+
+    def dispose(self, app: Flask) -> None:
+        """Close every pooled connection of ``app`` (tests, short-lived tools)."""
+        app.extensions["workbench_db"].engine.dispose()
 
 
 db = Database()

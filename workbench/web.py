@@ -5,7 +5,7 @@ from flask import Flask, Response, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from .db import db, write_intent
-from .extensions import csrf, htmx, limiter, login_manager
+from .extensions import csrf, htmx, login_manager
 from .services import users as users_service
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -32,9 +32,6 @@ def init_web(app: Flask) -> None:
     login_manager.session_protection = "basic"
     csrf.init_app(app)
     htmx.init_app(app)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
-    limiter.init_app(app)
 
     @login_manager.user_loader
     def load_user(cookie_id: str):  # type: ignore[no-untyped-def]
@@ -45,19 +42,37 @@ def init_web(app: Flask) -> None:
     app.after_request(_security_headers)
 
     from .api import api
+    from .views.admin import bp as admin_bp
     from .views.auth import bp as auth_bp
     from .views.pages import bp as pages_bp
 
     csrf.exempt(api)  # bearer tokens, not cookies, authenticate the API
     app.register_blueprint(auth_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(api)
 
     app.register_error_handler(HTTPException, _html_http_error)
+    _limit_login_attempts(app)
 
     from .cli import register_commands
 
     register_commands(app)
+
+
+def _limit_login_attempts(app: Flask) -> None:
+    """Rate-limit login posts: in memory, or in Redis (REDIS_URL) so app servers share the count.
+
+    One Limiter per app, so apps built side by side (tests) never share storage by accident."""
+    from flask_limiter import Limiter
+    from flask_limiter.util import get_remote_address
+
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter = Limiter(key_func=get_remote_address, app=app, default_limits=[])
+    app.extensions["workbench_limiter"] = limiter
+    app.view_functions["auth.login"] = limiter.limit(
+        lambda: app.config["LOGIN_RATE_LIMIT"], methods=["POST"])(app.view_functions["auth.login"])
 
 
 def _begin_unit_of_work() -> None:

@@ -12,14 +12,15 @@ from ..models import Article, User
 from ..services import articles as articles_service
 from ..services import assertions as assertions_service
 from ..services import assignments as assignments_service
+from ..services import audit as audit_service
 from ..services import users as users_service
 from ..services.errors import ValidationFailed, WorkbenchError
 from . import api
 from .errors import error_body, from_pydantic, json_error
 from .registry import PUBLIC_ENDPOINTS, api_route
 from .schemas import (ArticleIn, ArticleList, ArticleOut, AssertionIn, AssertionList, AssertionOut,
-                      AssertionPatch, AssignmentIn, AssignmentList, AssignmentOut, ConflictOut,
-                      ErrorOut, EvidenceIn, EvidenceOut)
+                      AssertionPatch, AssignmentIn, AssignmentList, AssignmentOut, AuditList,
+                      ConflictOut, ErrorOut, EvidenceIn, EvidenceOut, TokenList)
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -260,6 +261,53 @@ def list_assignments(article_id: int):  # type: ignore[no-untyped-def]
 def submit_article(article_id: int):  # type: ignore[no-untyped-def]
     assignment = assignments_service.submit(db.session, caller(), article_id)
     return jsonify(assignments_service.assignment_dict(assignment))
+
+
+# -- Audit trail and tokens --------------------------------------------------------------------
+
+AUDIT_FILTERS = [
+    {"name": "user", "in": "query", "required": False, "schema": {"type": "string"},
+     "description": "Username of the actor."},
+    {"name": "article", "in": "query", "required": False,
+     "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"}},
+    {"name": "action", "in": "query", "required": False, "schema": {"type": "string"},
+     "description": "An action (`assertion.update`) or a prefix (`assertion`)."},
+    {"name": "since", "in": "query", "required": False,
+     "schema": {"type": "string", "format": "date-time"},
+     "description": "A date (2026-11-23) or an ISO timestamp."},
+    {"name": "until", "in": "query", "required": False,
+     "schema": {"type": "string", "format": "date-time"}},
+]
+
+
+@api_route(api, "/audit", "GET", summary="The audit trail, newest first (supervisor)",
+           query=PAGING + AUDIT_FILTERS,
+           responses={200: ("A page of audit events", AuditList), 401: E401, 404: E404,
+                      422: E422})
+def list_audit_events():  # type: ignore[no-untyped-def]
+    if not caller().is_supervisor:
+        abort(404)
+    limit, cursor = paging()
+    filters = audit_service.parse_filter(request.args)
+    events, next_cursor = audit_service.list_events(db.session, filters, before_id=cursor,
+                                                    limit=limit)
+    return jsonify(page([audit_service.event_dict(e) for e in events], next_cursor))
+
+
+@api_route(api, "/tokens", "GET", summary="Your API tokens (an admin sees everyone's)",
+           responses={200: ("Tokens, newest first; secrets are never shown again", TokenList),
+                      401: E401})
+def list_tokens():  # type: ignore[no-untyped-def]
+    tokens = users_service.tokens_visible_to(db.session, caller())
+    return jsonify(page([users_service.token_dict(t) for t in tokens], None))
+
+
+@api_route(api, "/tokens/<int:token_id>", "DELETE", summary="Revoke a token",
+           responses={204: ("Revoked", None), 401: E401, 404: E404, 409: E409})
+def revoke_token(token_id: int):  # type: ignore[no-untyped-def]
+    token = users_service.get_token_for(db.session, caller(), token_id)
+    users_service.revoke_token(db.session, token, actor=caller())
+    return "", 204
 
 
 # -- The document itself ------------------------------------------------------------------------

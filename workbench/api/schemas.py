@@ -126,6 +126,38 @@ class AssignmentOut(BaseModel):
     submitted_at: Optional[str]
 
 
+class AuditEventOut(BaseModel):
+    id: int
+    at: str
+    actor: str
+    action: str
+    entity_type: str
+    entity_id: Optional[int]
+    article_id: Optional[int]
+    before: Optional[dict[str, object]]
+    after: Optional[dict[str, object]]
+
+
+class TokenOut(BaseModel):
+    id: int
+    user: str
+    label: str
+    prefix: str
+    created_at: str
+    last_used_at: Optional[str]
+    revoked_at: Optional[str]
+
+
+class AuditList(BaseModel):
+    items: list[AuditEventOut]
+    next: Optional[str]
+
+
+class TokenList(BaseModel):
+    items: list[TokenOut]
+    next: Optional[str]
+
+
 class ArticleList(BaseModel):
     items: list[ArticleSummaryOut]
     next: Optional[str]
@@ -143,4 +175,5 @@ class AssignmentList(BaseModel):
 
 REQUEST_MODELS = [ArticleIn, EvidenceIn, AssertionIn, AssertionPatch, AssignmentIn]
 RESPONSE_MODELS = [ErrorOut, ConflictOut, EvidenceOut, AssertionOut, ArticleSummaryOut, ArticleOut,
-                   AssignmentOut, ArticleList, AssertionList, AssignmentList]
+                   AssignmentOut, ArticleList, AssertionList, AssignmentList, AuditEventOut,
+                   AuditList, TokenOut, TokenList]

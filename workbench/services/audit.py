@@ -1,12 +1,19 @@
-"""The audit trail: one append-only event per create, update and delete, in the same transaction."""
+"""The audit trail: one append-only event per create, update and delete, in the same transaction.
+
+Nothing in the app updates or deletes an event, and database triggers (migration 0002) refuse
+UPDATE and DELETE on ``audit_events`` from anyone."""
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import Session
 
 from ..models import AuditEvent, User, utcnow
+from .errors import ValidationFailed
 
 
 def record(session: Session, actor: User | None, action: str, entity_type: str,
@@ -24,3 +31,93 @@ def record(session: Session, actor: User | None, action: str, entity_type: str,
         before=before,
         after=after,
     ))
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """What a supervisor narrows the trail to; every field optional."""
+
+    user: str | None = None
+    article_id: int | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def parse_filter(args: Mapping[str, str]) -> AuditFilter:
+    """Filters from query parameters (``user``, ``article``, ``action``, ``since``, ``until``)."""
+    article = (args.get("article") or "").strip()
+    if article and not article.isdigit():
+        raise ValidationFailed("article must be an article id.", "article")
+
+    def when(name: str) -> datetime | None:
+        raw = (args.get(name) or "").strip()
+        if not raw:
+            return None
+        try:
+            value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValidationFailed(f"{name} must be a date (2026-11-23) or an ISO timestamp.",
+                                   name) from None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        if name == "until" and len(raw) == 10:
+            value += timedelta(days=1)  # a bare date includes that whole day
+        return value
+
+    return AuditFilter(user=(args.get("user") or "").strip() or None,
+                       article_id=int(article) if article else None,
+                       action=(args.get("action") or "").strip() or None,
+                       since=when("since"), until=when("until"))
+
+
+def _filtered(query: Select[Any], filters: AuditFilter) -> Select[Any]:
+    if filters.user:
+        query = query.where(AuditEvent.actor == filters.user)
+    if filters.article_id is not None:
+        query = query.where(AuditEvent.article_id == filters.article_id)
+    if filters.action:
+        # "assertion" matches every assertion.* action; "assertion.update" only that one.
+        query = query.where(AuditEvent.action.startswith(filters.action)
+                            if "." not in filters.action else AuditEvent.action == filters.action)
+    if filters.since:
+        query = query.where(AuditEvent.at >= filters.since)
+    if filters.until:
+        query = query.where(AuditEvent.at < filters.until)
+    return query
+
+
+def list_events(session: Session, filters: AuditFilter, *, before_id: int | None = None,
+                limit: int = 50) -> tuple[list[AuditEvent], int | None]:
+    """One page of events, newest first (keyset on id), and the cursor of the next page."""
+    query = _filtered(select(AuditEvent), filters)
+    if before_id is not None:
+        query = query.where(AuditEvent.id < before_id)
+    rows = list(session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit + 1)))
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1].id if has_more and rows else None)
+
+
+def iter_events(session: Session, filters: AuditFilter, batch: int = 1000) -> Iterator[AuditEvent]:
+    """Every matching event, oldest first, fetched in batches (for exports)."""
+    after = 0
+    while True:
+        rows = list(session.scalars(_filtered(select(AuditEvent), filters)
+                                    .where(AuditEvent.id > after)
+                                    .order_by(AuditEvent.id).limit(batch)))
+        yield from rows
+        if len(rows) < batch:
+            return
+        after = rows[-1].id
+
+
+def event_dict(event: AuditEvent) -> dict[str, Any]:
+    return {"id": event.id, "at": event.at.isoformat(), "actor": event.actor,
+            "action": event.action, "entity_type": event.entity_type,
+            "entity_id": event.entity_id, "article_id": event.article_id,
+            "before": event.before, "after": event.after}
+
+
+def action_names(session: Session) -> list[str]:
+    return list(session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))

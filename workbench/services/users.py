@@ -141,6 +141,10 @@ def create_token(session: Session, user: User, label: str = "",
 
 
 def revoke_token(session: Session, token: ApiToken, actor: User | None = None) -> None:
+    """Revoke a token; revoking twice is refused so the trail shows one revocation."""
+    if token.revoked_at is not None:
+        raise Conflict("This token is already revoked.", current=token_snapshot(token),
+                       code="revoked")
     before = token_snapshot(token)
     token.revoked_at = utcnow()
     session.flush()
@@ -157,3 +161,47 @@ def user_for_token(session: Session, secret: str) -> User | None:
                User.active.is_(True))
     ).scalar_one_or_none()
     return row
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.username)))
+
+
+def set_active(session: Session, actor: User, user_id: int, active: bool) -> User:
+    """Deactivate (ending every session and token use) or reactivate an account."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    if user.id == actor.id and not active:
+        raise ValidationFailed("You cannot deactivate your own account.", "active")
+    before = user_snapshot(user)
+    user.active = active
+    if not active:
+        user.session_nonce = new_session_nonce()
+    session.flush()
+    audit.record(session, actor, "user.update", "user", user.id, before=before,
+                 after=user_snapshot(user))
+    return user
+
+
+def tokens_visible_to(session: Session, viewer: User) -> list[ApiToken]:
+    """A user's own tokens; an admin sees everyone's."""
+    query = select(ApiToken).order_by(ApiToken.id.desc())
+    if not viewer.is_admin:
+        query = query.where(ApiToken.user_id == viewer.id)
+    return list(session.scalars(query))
+
+
+def get_token_for(session: Session, viewer: User, token_id: int) -> ApiToken:
+    """A token the viewer may manage (their own, or any for an admin), else NotFound."""
+    token = session.get(ApiToken, token_id)
+    if token is None or (token.user_id != viewer.id and not viewer.is_admin):
+        raise NotFound("No such token.")
+    return token
+
+
+def token_dict(token: ApiToken) -> dict[str, object]:
+    return {"id": token.id, "user": token.user.username, "label": token.label,
+            "prefix": token.prefix, "created_at": token.created_at.isoformat(),
+            "last_used_at": token.last_used_at.isoformat() if token.last_used_at else None,
+            "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None}

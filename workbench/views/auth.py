@@ -3,18 +3,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..db import db
-from ..extensions import limiter
 from ..services import users as users_service
 
 bp = Blueprint("auth", __name__)
-
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
 
 
 def _safe_next(target: str | None) -> str:
@@ -25,8 +20,7 @@ def _safe_next(target: str | None) -> str:
     return url_for("pages.article_list")
 
 
-@bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@bp.route("/login", methods=["GET", "POST"])  # rate-limited in web._limit_login_attempts
 def login():  # type: ignore[no-untyped-def]
     if request.method == "GET" and current_user.is_authenticated:
         return redirect(url_for("pages.article_list"))

@@ -1,0 +1,179 @@
+"""Every route in app.url_map, for every kind of caller, answers the status this table expects.
+
+A route added without an entry here fails ``test_every_route_has_an_entry``. Rows a caller may
+not see answer 404, never 403; 403 is for rows they see but may not change.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.conftest import ApiClient, PageClient
+
+ROLES = ("anonymous", "reviewer", "other_reviewer", "supervisor", "admin")
+BODY = "Prices doubled in 2024, the minister said."
+
+
+@dataclass
+class Scenario:
+    article: int
+    other_article: int
+    assertion: int
+    evidence: int
+    token: int
+    target_user: int
+
+
+def expect(anonymous: int, reviewer: int, other: int, supervisor: int, admin: int) -> dict:
+    return dict(zip(ROLES, (anonymous, reviewer, other, supervisor, admin)))
+
+
+SPAN = {"start": 0, "end": 14, "quote": "Prices doubled", "tag": "sourced"}
+
+# (rule, method): (how to call it, expected status per role)
+MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
+    # Pages and forms
+    ("/", "GET"): ({}, expect(302, 200, 200, 200, 200)),
+    ("/articles", "GET"): ({}, expect(302, 200, 200, 200, 200)),
+    ("/articles/<int:article_id>", "GET"): ({}, expect(302, 200, 404, 200, 200)),
+    ("/articles/<int:article_id>/assertions", "POST"): (
+        {"data": SPAN}, expect(302, 302, 404, 403, 403)),
+    ("/assertions/<int:assertion_id>/edit", "POST"): (
+        {"data": {"tag": "opinion", "note": "n", "version": 1}}, expect(302, 302, 404, 403, 403)),
+    ("/assertions/<int:assertion_id>/delete", "POST"): ({}, expect(302, 302, 404, 403, 403)),
+    ("/assertions/<int:assertion_id>/evidence", "POST"): (
+        {"data": {"url": "https://example.org/e", "stance": "supports"}},
+        expect(302, 302, 404, 403, 403)),
+    ("/evidence/<int:evidence_id>/delete", "POST"): ({}, expect(302, 302, 404, 403, 403)),
+    ("/articles/<int:article_id>/assignments", "POST"): (
+        {"data": {"reviewer": "omar"}}, expect(302, 403, 404, 302, 302)),
+    ("/articles/<int:article_id>/submit", "POST"): ({}, expect(302, 302, 404, 404, 404)),
+    ("/vendor/<name>", "GET"): ({"name": "htmx.min.js"}, expect(200, 200, 200, 200, 200)),
+    ("/static/<path:filename>", "GET"): (
+        {"filename": "css/workbench.css"}, expect(200, 200, 200, 200, 200)),
+    ("/login", "GET"): ({}, expect(200, 302, 302, 302, 302)),
+    ("/login", "POST"): (
+        {"data": {"username": "rita", "password": "wrong"}}, expect(401, 401, 401, 401, 401)),
+    ("/logout", "POST"): ({}, expect(302, 302, 302, 302, 302)),
+    ("/audit", "GET"): ({}, expect(302, 404, 404, 200, 200)),
+    ("/audit/export.csv", "GET"): ({}, expect(302, 404, 404, 200, 200)),
+    ("/audit/export.jsonl", "GET"): ({}, expect(302, 404, 404, 200, 200)),
+    ("/admin/users", "GET"): ({}, expect(302, 404, 404, 404, 200)),
+    ("/admin/users", "POST"): (
+        {"data": {"username": "newbie", "role": "reviewer"}}, expect(302, 404, 404, 404, 200)),
+    ("/admin/users/<int:user_id>/active", "POST"): (
+        {"data": {"active": "0"}}, expect(302, 404, 404, 404, 302)),
+    ("/tokens", "GET"): ({}, expect(302, 200, 200, 200, 200)),
+    ("/tokens", "POST"): ({"data": {"label": "script"}}, expect(302, 200, 200, 200, 200)),
+    ("/tokens/<int:token_id>/revoke", "POST"): ({}, expect(302, 302, 404, 404, 302)),
+    ("/admin/settings", "GET"): ({}, expect(302, 404, 404, 404, 200)),
+    ("/admin/settings", "POST"): (
+        {"data": {"reveal_after_submit": "on"}}, expect(302, 404, 404, 404, 200)),
+    # JSON API
+    ("/api/v1/openapi.json", "GET"): ({}, expect(200, 200, 200, 200, 200)),
+    ("/api/v1/articles", "POST"): (
+        {"json": {"title": "New", "body": "A new text."}}, expect(401, 403, 403, 201, 201)),
+    ("/api/v1/articles", "GET"): ({}, expect(401, 200, 200, 200, 200)),
+    ("/api/v1/articles/<int:article_id>", "GET"): ({}, expect(401, 200, 404, 200, 200)),
+    ("/api/v1/articles/<int:article_id>/assertions", "POST"): (
+        {"json": SPAN}, expect(401, 201, 404, 403, 403)),
+    ("/api/v1/articles/<int:article_id>/assertions", "GET"): (
+        {}, expect(401, 200, 404, 200, 200)),
+    ("/api/v1/assertions/<int:assertion_id>", "GET"): ({}, expect(401, 200, 404, 200, 200)),
+    ("/api/v1/assertions/<int:assertion_id>", "PATCH"): (
+        {"json": {"tag": "opinion", "version": 1}}, expect(401, 200, 404, 403, 403)),
+    ("/api/v1/assertions/<int:assertion_id>", "DELETE"): ({}, expect(401, 204, 404, 403, 403)),
+    ("/api/v1/assertions/<int:assertion_id>/evidence", "POST"): (
+        {"json": {"url": "https://example.org/e"}}, expect(401, 201, 404, 403, 403)),
+    ("/api/v1/evidence/<int:evidence_id>", "DELETE"): ({}, expect(401, 204, 404, 403, 403)),
+    ("/api/v1/articles/<int:article_id>/assignments", "POST"): (
+        {"json": {"reviewer": "omar"}}, expect(401, 403, 404, 201, 201)),
+    ("/api/v1/articles/<int:article_id>/assignments", "GET"): (
+        {}, expect(401, 403, 404, 200, 200)),
+    ("/api/v1/articles/<int:article_id>/submit", "POST"): ({}, expect(401, 200, 404, 404, 404)),
+    ("/api/v1/audit", "GET"): ({}, expect(401, 404, 404, 200, 200)),
+    ("/api/v1/tokens", "GET"): ({}, expect(401, 200, 200, 200, 200)),
+    ("/api/v1/tokens/<int:token_id>", "DELETE"): ({}, expect(401, 204, 404, 404, 204)),
+}
+
+USERNAMES = {"reviewer": ("rita", "reviewer"), "other_reviewer": ("omar", "reviewer"),
+             "supervisor": ("sue", "supervisor"), "admin": ("ada", "admin")}
+
+
+def app_rules(app):
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule.rule, method
+
+
+def test_every_route_has_an_entry(app):
+    missing = [key for key in app_rules(app) if key not in MATRIX]
+    assert not missing, f"routes without an expected status per role: {missing}"
+    stale = [key for key in MATRIX if key not in set(app_rules(app))]
+    assert not stale, f"entries for routes that no longer exist: {stale}"
+
+
+@pytest.fixture
+def scenario(factory) -> Scenario:
+    users = {role: factory.user(name, kind) for role, (name, kind) in USERNAMES.items()}
+    article = factory.article(body=BODY, title="Matrix")
+    other_article = factory.article(body="Another text entirely.", title="Other")
+    factory.assign(article, "rita", "sue")
+    factory.assign(other_article, "omar", "sue")
+    rita_api = ApiClient(factory.app.test_client(), factory.token("rita"))
+    created = rita_api.post(f"/articles/{article}/assertions", json={
+        **SPAN, "evidence": [{"url": "https://example.org/source"}]}).json
+    from sqlalchemy import select
+
+    from workbench.db import db
+    from workbench.models import ApiToken
+
+    spare = factory.token("rita")  # a second token of rita's, the one revoked by the matrix
+    with factory.app.app_context():
+        token_id = db.session.scalar(select(ApiToken.id).order_by(ApiToken.id.desc()))
+    assert spare
+    return Scenario(article=article, other_article=other_article, assertion=created["id"],
+                    evidence=created["evidence"][0]["id"], token=token_id,
+                    target_user=users["other_reviewer"].id)
+
+
+def fill(rule: str, scenario: Scenario, call: dict[str, Any]) -> str:
+    values = {"article_id": scenario.article, "assertion_id": scenario.assertion,
+              "evidence_id": scenario.evidence, "token_id": scenario.token,
+              "user_id": scenario.target_user, "name": call.get("name"),
+              "filename": call.get("filename")}
+    path = rule
+    for key, value in values.items():
+        for converter in ("int:", "path:", ""):
+            path = path.replace(f"<{converter}{key}>", str(value))
+    return path
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("rule, method", sorted(MATRIX))
+def test_status_for_role(app, factory, scenario, rule, method, role):
+    call, expected = MATRIX[(rule, method)]
+    path = fill(rule, scenario, call)
+    if rule.startswith("/api/"):
+        token = factory.token(USERNAMES[role][0]) if role != "anonymous" else None
+        client = ApiClient(app.test_client(), token)
+        relative = path.removeprefix("/api/v1")
+        kwargs = {"json": call["json"]} if "json" in call else {}
+        response = getattr(client, method.lower())(relative, **kwargs)
+    else:
+        page = PageClient(app.test_client())
+        if role == "anonymous":
+            page.refresh_csrf("/login")
+        else:
+            assert page.login(USERNAMES[role][0]).status_code == 302
+            page.refresh_csrf("/tokens")
+        if method == "GET":
+            response = page.get(path)
+        else:
+            response = page.post(path, call.get("data", {}))
+    response.close()
+    assert response.status_code == expected[role], (
+        f"{method} {path} as {role}: {response.status_code}, expected {expected[role]}\n"
+        f"{response.get_data(as_text=True)[:300]}")

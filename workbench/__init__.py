@@ -29,7 +29,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(config or {})
     app.config["SECRET_KEY"] = _secret_key(app)
-    app.config["SESSION_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
 
     from .web import init_web

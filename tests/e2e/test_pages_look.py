@@ -1,0 +1,84 @@
+"""Each main page as a person sees it: a screenshot under tests/e2e/artifacts/ (git-ignored;
+look at them) and an axe-core check with no violation of serious or critical impact."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from .helpers import (PLAIN_ORIGINAL, TRICKY_ORIGINAL, TRICKY_PHRASE, check_accessibility,
+                      screenshot)
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def newsroom(factory, api):  # type: ignore[no-untyped-def]
+    """A supervisor, two reviewers, three articles, and assertions of every tag (overlapping,
+    with evidence) on the tricky one; returns the tricky article's id."""
+    factory.user("sam", "supervisor")
+    for name in ("alice", "bob"):
+        factory.user(name)
+    tricky = factory.article(body=TRICKY_ORIGINAL, title="Health desk: river report",
+                             publisher="The Daily Example", source_url="https://news.example.com/river")
+    plain = factory.article(body=PLAIN_ORIGINAL, title="Growth forecast", publisher="Example Times")
+    factory.article(body="Rain is expected on Tuesday.\n", title="Weather outlook")
+    for article_id in (tricky, plain):
+        for name in ("alice", "bob"):
+            factory.assign(article_id, name, supervisor="sam")
+    alice = api("alice")
+    claim = alice.tag(tricky, TRICKY_PHRASE, "unsourced", note="No measurement is cited.")
+    alice.post(f"/assertions/{claim['id']}/evidence",
+               {"url": "https://data.example.org/river-quality", "title": "River quality data",
+                "stance": "refutes"})
+    alice.tag(tricky, "Officials claimed", "sourced")
+    alice.tag(tricky, "cleaner than ever before", "opinion")
+    alice.tag(plain, "Markets rose sharply today.", "sourced")
+    api("bob").tag(tricky, "Nobody published the measurements.", "sourced")
+    return tricky
+
+
+def test_login_page(new_context):
+    page = new_context().new_page()
+    page.goto("/login")
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+    screenshot(page, "login")
+    check_accessibility(page, "login")
+    page.get_by_label("Username").fill("nobody")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#password-error")).to_be_visible()
+    screenshot(page, "login-error")
+    check_accessibility(page, "login (with an error)")
+
+
+def test_article_list(newsroom, logged_in):
+    page = logged_in("sam")
+    expect(page.get_by_role("heading", name="Articles")).to_be_visible()
+    expect(page.locator("table.articles tbody tr")).to_have_count(3)
+    screenshot(page, "list")
+    check_accessibility(page, "article list (supervisor)")
+    page = logged_in("alice")
+    expect(page.locator("table.articles tbody tr")).to_have_count(2)
+    check_accessibility(page, "article list (reviewer)")
+
+
+def test_article_with_highlights(newsroom, logged_in):
+    page = logged_in("alice")
+    page.goto(f"/articles/{newsroom}")
+    expect(page.locator("#article-body mark")).not_to_have_count(0)
+    expect(page.locator(".cards .card")).to_have_count(3)
+    screenshot(page, "article", full_page=True)
+    check_accessibility(page, "article (reviewer)")
+    page = logged_in("sam")
+    page.goto(f"/articles/{newsroom}")
+    expect(page.locator(".cards .card")).to_have_count(4)
+    screenshot(page, "article-supervisor", full_page=True)
+    check_accessibility(page, "article (supervisor)")
+
+
+def test_audit_trail(newsroom, logged_in):
+    page = logged_in("sam")
+    page.get_by_role("link", name="Audit").click()
+    expect(page.get_by_role("heading", name="Audit trail")).to_be_visible()
+    expect(page.locator("table.audit tbody tr")).not_to_have_count(0)
+    screenshot(page, "audit")
+    check_accessibility(page, "audit")

@@ -1,0 +1,345 @@
+"""Write ``RESULTS.md``, the latency plot and ``results.json`` from a run's record.
+
+``python -m benchmarks.report`` rewrites RESULTS.md and the plot from the last results.json,
+e.g. after editing the hand-written analysis in ``analysis.md``.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .loadgen import LoadResult
+from .paths import ANALYSIS_PATH, BENCH_DIR, PLOT_PATH, RESULTS_PATH
+from .results import FLOOR, RunRecord
+from .scenarios import LIST_SCENARIOS
+
+RESULTS_JSON = "results.json"
+JUDGED_CLIENTS = 8
+SAVE_P95_MS = 25.0
+SAVE_FLOOR_SHARE = 0.35
+READ_P95_MS = 50.0
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    target: str
+    database: str
+    met: bool
+    detail: str
+    analysis_key: str
+
+
+def write_all(record: RunRecord, results_path: Path) -> list[Path]:
+    """RESULTS.md beside results.json, and the plot; returns the paths written."""
+    json_path = results_path.parent / (RESULTS_JSON if results_path == RESULTS_PATH
+                                       else results_path.stem + ".json")
+    record.save(json_path)
+    plot_path = PLOT_PATH if results_path == RESULTS_PATH else \
+        results_path.with_name(results_path.stem + ".png")
+    plot_latency(record, plot_path)
+    results_path.write_text(render(record, plot_path.relative_to(results_path.parent)))
+    return [results_path, plot_path, json_path]
+
+
+# -- targets ------------------------------------------------------------------------------------
+
+def databases(record: RunRecord) -> list[str]:
+    seen: list[str] = []
+    for figure in record.figures:
+        if figure.database != FLOOR and figure.database not in seen:
+            seen.append(figure.database)
+    return seen
+
+
+def sizes(record: RunRecord) -> list[int]:
+    return sorted({f.corpus_size for f in record.figures
+                   if f.corpus_size and f.scenario.startswith(("list", "next", "search"))})
+
+
+def verdicts(record: RunRecord) -> list[Verdict]:
+    out: list[Verdict] = []
+    floor = record.floor_for(JUDGED_CLIENTS)
+    for database in databases(record):
+        for scenario in ("save (API)", "save (htmx)"):
+            result = record.find(database, scenario, JUDGED_CLIENTS)
+            if result is None or floor is None:
+                continue
+            share = result.rps / floor.rps
+            met = share >= SAVE_FLOOR_SHARE and result.p95_ms <= SAVE_P95_MS and not result.errors
+            out.append(Verdict(f"{scenario}: ≥{SAVE_FLOOR_SHARE:.0%} of floor req/s and "
+                               f"p95 ≤ {SAVE_P95_MS:.0f} ms at {JUDGED_CLIENTS} clients",
+                               database, met, f"{share:.0%}, p95 {result.p95_ms:.1f} ms",
+                               scenario))
+        page = record.find(database, "article page", JUDGED_CLIENTS)
+        if page is not None:
+            out.append(Verdict(f"article page (1,000 assertions): p95 ≤ {READ_P95_MS:.0f} ms at "
+                               f"{JUDGED_CLIENTS} clients", database,
+                               page.p95_ms <= READ_P95_MS and not page.errors,
+                               f"p95 {page.p95_ms:.1f} ms", "article page"))
+        for scenario in LIST_SCENARIOS:
+            worst = max((record.find(database, scenario.label, JUDGED_CLIENTS, size)
+                         for size in sizes(record)), key=lambda r: r.p95_ms if r else -1,
+                        default=None)
+            if worst is None:
+                continue
+            per_size = ", ".join(
+                f"{_short(size)} {r.p95_ms:.1f}" for size in sizes(record)
+                if (r := record.find(database, scenario.label, JUDGED_CLIENTS, size)))
+            out.append(Verdict(f"{scenario.label}: p95 ≤ {READ_P95_MS:.0f} ms at every size, "
+                               f"{JUDGED_CLIENTS} clients", database,
+                               worst.p95_ms <= READ_P95_MS and not worst.errors,
+                               f"p95 ms: {per_size}", scenario.label))
+    return out
+
+
+# -- markdown -----------------------------------------------------------------------------------
+
+def render(record: RunRecord, plot_file: Path) -> str:
+    analysis = load_analysis()
+    parts = [
+        "# Benchmarks\n",
+        "Written by `benchmarks/run.py` (do not edit by hand: the prose comes from "
+        "`benchmarks/analysis.md`). Figures, not tests: nothing here fails a build.\n",
+        _run_facts(record),
+        _targets_table(record),
+        "## Floor\n\nA bare Flask endpoint (`benchmarks/floor_app.py`, `GET /ping`) under the "
+        "same gunicorn settings. Every other figure is also given as a ratio to the floor at "
+        "the same number of clients.\n\n" + _floor_table(record),
+        "## Saving an assertion\n\n" + analysis.get("method: saves", "") + "\n\n"
+        + _saves_table(record),
+        "## Opening an article with 1,000 assertions\n\n" + analysis.get("method: article page",
+                                                                         "") + "\n\n"
+        + _scenario_table(record, ["article page"]),
+        "## Article list, next page and search by corpus size\n\n"
+        + analysis.get("method: lists", "") + "\n\n"
+        + f"![p95 latency against corpus size]({plot_file})\n\n" + _lists_tables(record),
+        "## Memory\n\nResident memory (RSS) of each gunicorn worker, idle (booted, one static "
+        "request answered) and after all the load runs of that server.\n\n"
+        + _memory_table(record),
+        "## Where the save path spends its time\n\n" + analysis.get("method: profile", "")
+        + "\n\n" + _profiles(record) + "\n\n" + analysis.get("profile findings", ""),
+        _missed_targets(record, analysis),
+        "## Recommended changes\n\n" + analysis.get("recommended changes", "_None written._"),
+        "## Corpus\n\n" + analysis.get("method: corpus", "") + "\n\n" + _corpus_table(record),
+    ]
+    return "\n\n".join(p.strip() for p in parts if p.strip()) + "\n"
+
+
+def _run_facts(record: RunRecord) -> str:
+    lines = ["| | |", "|---|---|",
+             f"| Date | {record.started_at} (took {record.minutes:.1f} minutes) |",
+             f"| Command | `{record.command}` |"]
+    lines += [f"| {k} | {v} |" for k, v in record.machine.items()]
+    settings = record.settings
+    lines.append(f"| Servers | gunicorn {settings.get('gunicorn', '')}, bound to 127.0.0.1, "
+                 "`WORKBENCH_ENV=production` |")
+    lines.append(f"| Load runs | {settings.get('seconds')} s each after a "
+                 f"{settings.get('warmup_seconds')} s warm-up; closed loop (each client sends its "
+                 "next request when the last one is answered) |")
+    if record.background_cores:
+        busy = ", ".join(f"{cores:.2f} ({moment})" for moment, cores in
+                         record.background_cores.items())
+        lines.append(f"| Other processes | cores kept busy while the benchmark stood idle: "
+                     f"{busy} |")
+    for note in record.notes.values():
+        lines.append(f"| Note | {note} |")
+    return "\n".join(lines)
+
+
+def _targets_table(record: RunRecord) -> str:
+    items = verdicts(record)
+    dbs = databases(record)
+    targets = list(dict.fromkeys(v.target for v in items))
+    lines = ["## Targets\n", "| Target | " + " | ".join(dbs) + " |",
+             "|---|" + "---|" * len(dbs)]
+    for target in targets:
+        cells = []
+        for database in dbs:
+            found = next((v for v in items if v.target == target and v.database == database),
+                         None)
+            cells.append("—" if found is None else
+                         f"{'met' if found.met else '**missed**'} ({found.detail})")
+        lines.append(f"| {target} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _ratio(result: LoadResult, floor: LoadResult | None) -> tuple[str, str]:
+    if floor is None or not floor.rps:
+        return "", ""
+    return f"{result.rps / floor.rps:.0%}", f"{result.p95_ms / floor.p95_ms:.1f}×"
+
+
+def _row(result: LoadResult, floor: LoadResult | None) -> str:
+    share, slower = _ratio(result, floor)
+    errors = f"{result.errors}" if result.errors else "0"
+    return (f"{result.rps:,.0f} | {share} | {result.p50_ms:.1f} | {result.p95_ms:.1f} | "
+            f"{slower} | {result.p99_ms:.1f} | {result.bytes_per_response / 1024:.1f} | {errors}")
+
+
+ROW_HEAD = ("req/s | req/s ÷ floor | p50 ms | p95 ms | p95 ÷ floor p95 | p99 ms | "
+            "KiB/response | errors")
+
+
+def _floor_table(record: RunRecord) -> str:
+    lines = ["| when | clients | req/s | p50 ms | p95 ms | p99 ms | load avg |",
+             "|---|---|---|---|---|---|---|"]
+    for figure in record.figures:
+        if figure.database == FLOOR:
+            r = figure.result
+            when = "start of run" if figure.scenario == FLOOR else "end of run (check)"
+            lines.append(f"| {when} | {figure.clients} | {r.rps:,.0f} | {r.p50_ms:.1f} | "
+                         f"{r.p95_ms:.1f} | {r.p99_ms:.1f} | {figure.load_average:.1f} |")
+    return "\n".join(lines)
+
+
+def _saves_table(record: RunRecord) -> str:
+    return _scenario_table(record, ["save (API)", "save (htmx)"])
+
+
+def _scenario_table(record: RunRecord, scenarios: list[str]) -> str:
+    lines = [f"| database | what | clients | {ROW_HEAD} | requests | load avg |",
+             "|---|---|---|" + "---|" * 10]
+    for database in databases(record):
+        for scenario in scenarios:
+            for figure in record.figures:
+                if (figure.database, figure.scenario) == (database, scenario):
+                    lines.append(f"| {database} | {scenario} | {figure.clients} | "
+                                 f"{_row(figure.result, record.floor_for(figure.clients))} | "
+                                 f"{figure.result.requests:,} | {figure.load_average:.1f} |")
+    return "\n".join(lines)
+
+
+def _lists_tables(record: RunRecord) -> str:
+    out = []
+    for clients in sorted({f.clients for f in record.figures if f.corpus_size and
+                           f.scenario.startswith(("list", "next", "search"))}, reverse=True):
+        floor = record.floor_for(clients)
+        head = "| database | what | " + " | ".join(_short(s) for s in sizes(record)) + " |"
+        lines = [f"**{clients} client{'s' * (clients > 1)}**: p95 ms (req/s, share of the "
+                 f"floor's req/s)\n", head, "|---|---|" + "---|" * len(sizes(record))]
+        for database in databases(record):
+            for scenario in LIST_SCENARIOS:
+                cells = []
+                for size in sizes(record):
+                    r = record.find(database, scenario.label, clients, size)
+                    cells.append("" if r is None else
+                                 f"{r.p95_ms:.1f} ({r.rps:,.0f}, {_ratio(r, floor)[0]})"
+                                 + (f" {r.errors} errors" if r.errors else ""))
+                lines.append(f"| {database} | {scenario.label} | " + " | ".join(cells) + " |")
+        out.append("\n".join(lines))
+    legend = "\n".join(f"- **{s.label}**: {s.description}" for s in LIST_SCENARIOS)
+    return legend + "\n\n" + "\n\n".join(out)
+
+
+def _memory_table(record: RunRecord) -> str:
+    lines = ["| server | idle, per worker (MiB) | after the runs (MiB) |", "|---|---|---|"]
+    for m in record.memory:
+        lines.append(f"| {m.server} | {', '.join(f'{x:.0f}' for x in m.idle_mib)} | "
+                     f"{', '.join(f'{x:.0f}' for x in m.after_mib)} |")
+    return "\n".join(lines)
+
+
+def _profiles(record: RunRecord) -> str:
+    out = []
+    for p in record.profiles:
+        total = sum(ms for _, ms in p.buckets) or 1.0
+        lines = [f"**{p.label}**: {p.requests:,} requests at {p.load.clients} clients, "
+                 f"{p.load.rps:,.0f} req/s with one profiled worker; "
+                 f"{p.ms_in_app_per_request:.2f} ms inside the app per request "
+                 f"([full profile]({p.text_file})).\n",
+                 "| where | ms/request | share |", "|---|---|---|"]
+        lines += [f"| {name} | {ms:.2f} | {ms / total:.0%} |" for name, ms in p.buckets if
+                  ms / total >= 0.01]
+        lines += ["", "| workbench function (inclusive) | ms/request |", "|---|---|"]
+        lines += [f"| `{name}` | {ms:.2f} |" for name, ms in p.hot_functions[:10]]
+        out.append("\n".join(lines))
+    return "\n\n".join(out)
+
+
+def _missed_targets(record: RunRecord, analysis: dict[str, str]) -> str:
+    missed = [v for v in verdicts(record) if not v.met]
+    if not missed:
+        return "## Missed targets\n\nNone."
+    lines = ["## Missed targets: why, and what would fix them\n"]
+    for key in dict.fromkeys(v.analysis_key for v in missed):
+        which = "; ".join(f"{v.database} {v.detail}" for v in missed if v.analysis_key == key)
+        lines.append(f"### {key}\n\nMeasured: {which}.\n\n"
+                     + analysis.get(f"missed: {key}", "_No analysis written for this one yet._"))
+    return "\n\n".join(lines)
+
+
+def _corpus_table(record: RunRecord) -> str:
+    lines = ["| database | articles | assignments | assertions | evidence | characters of text "
+             "| articles with non-ASCII | made in |", "|---|---|---|---|---|---|---|---|"]
+    for database, c in record.corpus.items():
+        lines.append(f"| {database} | {c['articles']:,} | {c['assignments']:,} | "
+                     f"{c['assertions']:,} | {c['evidence']:,} | {c['body_characters']:,} | "
+                     f"{c['non_ascii_articles'] / max(c['articles'], 1):.0%} | "
+                     f"{c['seconds']:.0f} s |")
+    return "\n".join(lines)
+
+
+def _short(size: int) -> str:
+    return f"{size // 1000}k" if size >= 1000 and size % 1000 == 0 else str(size)
+
+
+def load_analysis(path: Path = ANALYSIS_PATH) -> dict[str, str]:
+    """The sections of analysis.md, keyed by their ``## heading`` (lower case)."""
+    if not path.exists():
+        return {}
+    sections: dict[str, str] = {}
+    for chunk in re.split(r"^## ", path.read_text(), flags=re.MULTILINE)[1:]:
+        heading, _, body = chunk.partition("\n")
+        sections[heading.strip().lower()] = body.strip()
+    return sections
+
+
+# -- the plot -----------------------------------------------------------------------------------
+
+def plot_latency(record: RunRecord, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    dbs = databases(record)
+    corpus_sizes = sizes(record)
+    if not dbs or not corpus_sizes:
+        return
+    figure, axes = plt.subplots(1, len(dbs), figsize=(6.5 * len(dbs), 4.8), sharey=True,
+                                squeeze=False)
+    for axis, database in zip(axes[0], dbs):
+        for scenario in LIST_SCENARIOS:
+            points = [(s, r.p95_ms) for s in corpus_sizes
+                      if (r := record.find(database, scenario.label, JUDGED_CLIENTS, s))]
+            if points:
+                axis.plot(*zip(*points), marker="o",
+                          linestyle="-" if scenario.kind == "page" else "--",
+                          label=scenario.label)
+        axis.axhline(READ_P95_MS, color="red", linewidth=1, linestyle=":",
+                     label=f"target {READ_P95_MS:.0f} ms")
+        axis.set_xscale("log")
+        axis.set_yscale("log")
+        axis.set_xticks(corpus_sizes, [f"{s:,}" for s in corpus_sizes])
+        axis.set_title(f"{database}: p95 at {JUDGED_CLIENTS} clients")
+        axis.set_xlabel("articles in the corpus")
+        axis.grid(True, which="both", alpha=0.3)
+    axes[0][0].set_ylabel("p95 latency (ms)")
+    axes[0][-1].legend(fontsize=7, loc="upper left")
+    figure.suptitle(f"Article list, next page and search — {record.started_at}", fontsize=10)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def main() -> int:
+    record = RunRecord.load(BENCH_DIR / RESULTS_JSON)
+    for path in write_all(record, RESULTS_PATH):
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -129,7 +129,7 @@ def test_bad_span_gets_a_message_and_nothing_is_saved(rita, factory, article_id)
     response = rita.post(f"/articles/{article_id}/assertions",
                          {"start": "", "end": "", "quote": "", "tag": "sourced"}, htmx=True)
     assert response.status_code == 422
-    assert "start is required" in response.get_data(as_text=True)
+    assert "Select a phrase in the article first" in response.get_data(as_text=True)
     assert factory.count(Assertion) == 0
 
 

@@ -52,7 +52,8 @@
   }
 
   function describe(sel) {
-    var quote = sel.quote.length > 60 ? sel.quote.slice(0, 57) + "…" : sel.quote;
+    var chars = Array.from(sel.quote);  // code points, so an emoji is never cut in half
+    var quote = chars.length > 60 ? chars.slice(0, 57).join("") + "…" : sel.quote;
     var count = sel.end - sel.start;
     return "Selected " + count + " character" + (count === 1 ? "" : "s") + ": “" + quote +
       "”. Press 1 sourced, 2 unsourced, 3 opinion.";
@@ -149,6 +150,14 @@
     if (selection && !selection.isCollapsed) { return; }
     focusCard(mark.dataset.assertionId);
   });
+
+  /* The phrase tag bar needs this script; without it the page offers the sentence list. */
+  function revealTagBar() {
+    var form = newAssertionForm();
+    if (form) { form.hidden = false; }
+  }
+  document.addEventListener("DOMContentLoaded", revealTagBar);
+  document.addEventListener("htmx:load", revealTagBar);
 
   /* After htmx swaps the workspace in, focus what the server names (a new or edited card). */
   document.addEventListener("htmx:afterSettle", function () {

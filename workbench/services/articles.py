@@ -96,6 +96,7 @@ class ArticleSummary:
     created_at: datetime
     tag_counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TAGS, 0))
     reviewers: int = 0
+    assigned: int = 0
     assignment_status: str | None = None
 
 
@@ -169,3 +170,9 @@ def _fill_counts(session: Session, user: User, items: list[ArticleSummary]) -> N
         by_id[article_id].tag_counts[tag] = count
     for article_id, count in session.execute(reviewer_stmt):
         by_id[article_id].reviewers = count
+    if user.is_supervisor:
+        assigned_stmt = (select(Assignment.article_id, func.count())
+                         .where(Assignment.article_id.in_(by_id))
+                         .group_by(Assignment.article_id))
+        for article_id, count in session.execute(assigned_stmt):
+            by_id[article_id].assigned = count

@@ -30,6 +30,8 @@ VENDOR_FILES = {
     "axe.min.js": "axe-core/axe.min.js",
 }
 LIST_PAGE_SIZE = 50
+NO_SELECTION = ("Select a phrase in the article first, or tag a whole sentence from the list "
+                "below.")
 
 
 def me() -> User:
@@ -124,10 +126,10 @@ def article_detail(article_id: int):  # type: ignore[no-untyped-def]
     return render_workspace(article_id)
 
 
-def form_int(name: str) -> int:
+def form_int(name: str, missing: str | None = None) -> int:
     value = request.form.get(name, "").strip()
     if not value:
-        raise ValidationFailed(f"{name} is required.", name)
+        raise ValidationFailed(missing or f"{name} is required.", name)
     if not value.isdigit():
         raise ValidationFailed(f"{name} must be a whole number of characters.", name)
     return int(value)
@@ -138,7 +140,8 @@ def form_int(name: str) -> int:
 def create_assertion(article_id: int):  # type: ignore[no-untyped-def]
     try:
         record = assertions_service.create_assertion(
-            db.session, me(), article_id, start=form_int("start"), end=form_int("end"),
+            db.session, me(), article_id, start=form_int("start", NO_SELECTION),
+            end=form_int("end", NO_SELECTION),
             quote=request.form.get("quote", ""), tag=request.form.get("tag", ""),
             note=request.form.get("note", ""))
     except ValidationFailed as error:

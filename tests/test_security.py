@@ -191,3 +191,18 @@ def test_server_never_fetches_evidence_urls(api_as, factory, article_id, monkeyp
         "evidence": [{"url": "http://127.0.0.1:9/never"}]})
     assert response.status_code == 201
     assert factory.count(Evidence) == 1
+
+
+def test_nul_characters_are_refused_in_forms_and_queries(page_as, api_as, factory, article_id):
+    rita = page_as("rita")
+    factory.assign(article_id, "rita")
+    rita.refresh_csrf(f"/articles/{article_id}")
+    response = rita.post(f"/articles/{article_id}/assertions",
+                         {"start": 0, "end": 6, "quote": "Prices", "tag": "sourced",
+                          "note": "bad\x00note"})
+    assert response.status_code == 422
+    assert "NUL characters are not allowed." in response.get_data(as_text=True)
+    assert factory.count(Assertion) == 0
+    api = api_as("sue", "supervisor")
+    refused = api.get("/articles?q=a%00b")
+    assert refused.status_code == 422 and refused.json["error"]["field"] == "q"

@@ -35,3 +35,5 @@ MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 MAX_URL_LENGTH = 2048
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 50
+# Ids, offsets and versions are 32-bit INTEGER columns on PostgreSQL; anything larger is refused.
+MAX_INT = 2**31 - 1

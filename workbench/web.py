@@ -1,9 +1,10 @@
 """Wiring of the Flask app: extensions, the per-request transaction, security headers, blueprints."""
 from __future__ import annotations
 
-from flask import Flask, Response, g, render_template, request
+from flask import Flask, Response, abort, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from .config import MAX_INT
 from .db import db, write_intent
 from .extensions import csrf, htmx, login_manager
 from .services import users as users_service
@@ -25,6 +26,7 @@ CONTENT_SECURITY_POLICY = "; ".join([
 
 
 def init_web(app: Flask) -> None:
+    app.url_value_preprocessor(_ids_in_range)
     db.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -37,6 +39,7 @@ def init_web(app: Flask) -> None:
     def load_user(cookie_id: str):  # type: ignore[no-untyped-def]
         return users_service.load_session_user(db.session, cookie_id)
 
+    app.before_request(_refuse_nul_characters)
     app.before_request(_begin_unit_of_work)
     app.after_request(_finish_unit_of_work)
     app.after_request(_security_headers)
@@ -75,6 +78,28 @@ def _limit_login_attempts(app: Flask) -> None:
         lambda: app.config["LOGIN_RATE_LIMIT"], methods=["POST"])(app.view_functions["auth.login"])
 
 
+def _ids_in_range(_endpoint: str | None, values: dict[str, object] | None) -> None:
+    """An id no row can have is simply not found (PostgreSQL would fail past 32 bits)."""
+    if values and any(isinstance(v, int) and v > MAX_INT for v in values.values()):
+        abort(404)
+
+
+def _refuse_nul_characters() -> Response | None:
+    """NUL cannot be stored in PostgreSQL text and cuts SQLite's length(): refuse it up front."""
+    fields = [*request.args.items(multi=True), *request.form.items(multi=True)]
+    bad = next((key for key, value in fields if "\x00" in key or "\x00" in value), None)
+    if bad is None:
+        return None
+    message = "NUL characters are not allowed."
+    if request.path.startswith("/api/"):
+        from .api.errors import error_body
+
+        response = jsonify(error_body("invalid", message, bad.replace("\x00", "")))
+        response.status_code = 422
+        return response
+    return Response(render_template("error.html", status=422, message=message), 422)
+
+
 def _begin_unit_of_work() -> None:
     # SQLite takes its write lock at BEGIN for requests that may write (see db.write_intent).
     write_intent.set(request.method not in SAFE_METHODS)
@@ -105,7 +130,7 @@ def _security_headers(response: Response) -> Response:
 
 
 def _html_http_error(error: HTTPException):  # type: ignore[no-untyped-def]
-    if request.blueprint == "api":
+    if request.blueprint == "api" or request.path.startswith("/api/"):
         from .api.errors import json_http_error
 
         return json_http_error(error)

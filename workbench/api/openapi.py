@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ..config import MAX_INT
 from .registry import OPERATIONS
 from .schemas import REQUEST_MODELS, RESPONSE_MODELS
 
@@ -29,7 +30,8 @@ def _ref(model: type[BaseModel]) -> dict[str, str]:
 def _openapi_path(flask_path: str) -> tuple[str, list[dict[str, Any]]]:
     params = []
     for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", flask_path):
-        schema = {"type": "integer", "minimum": 1} if converter == "int" else {"type": "string"}
+        schema = ({"type": "integer", "minimum": 1, "maximum": MAX_INT} if converter == "int"
+                  else {"type": "string"})
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
     return "/api/v1" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", flask_path), params
 

@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 from flask import abort, g, jsonify, request, url_for
 from pydantic import BaseModel, ValidationError
 
-from ..config import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from ..config import DEFAULT_PAGE_SIZE, MAX_INT, MAX_PAGE_SIZE
 from ..db import db
 from ..models import Article, User
 from ..services import articles as articles_service
@@ -93,7 +93,7 @@ def paging() -> tuple[int, int | None]:
     raw_cursor = request.args.get("cursor")
     if raw_cursor in (None, ""):
         return int(raw_limit), None
-    if not raw_cursor.isdigit() or len(raw_cursor) > 18:
+    if not raw_cursor.isdigit() or len(raw_cursor) > 18 or int(raw_cursor) > MAX_INT:
         raise ValidationFailed("cursor must be the `next` value of a previous page.", "cursor")
     return int(raw_limit), int(raw_cursor)
 

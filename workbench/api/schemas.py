@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..config import MAX_INT
 
 TagName = Literal["sourced", "unsourced", "opinion"]
 StanceName = Literal["supports", "refutes", "context"]
@@ -13,6 +15,14 @@ StanceName = Literal["supports", "refutes", "context"]
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value):  # type: ignore[no-untyped-def]
+        # PostgreSQL cannot store NUL in text, and SQLite's length() stops at it.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("NUL characters are not allowed")
+        return value
 
 
 class ArticleIn(Strict):
@@ -32,8 +42,10 @@ class EvidenceIn(Strict):
 
 
 class AssertionIn(Strict):
-    start: int = Field(ge=0, description="Code points into the canonical body.")
-    end: int = Field(ge=1, description="Code points into the canonical body; exclusive.")
+    start: int = Field(ge=0, le=MAX_INT,
+                       description="Code points into the canonical body.")
+    end: int = Field(ge=1, le=MAX_INT,
+                     description="Code points into the canonical body; exclusive.")
     quote: str = Field(min_length=1, description="Exactly the body between start and end.")
     tag: TagName
     note: str = Field(default="", max_length=10_000)
@@ -43,7 +55,8 @@ class AssertionIn(Strict):
 class AssertionPatch(Strict):
     tag: Optional[TagName] = None
     note: Optional[str] = Field(default=None, max_length=10_000)
-    version: int = Field(ge=1, description="The version you read; a stale one gets 409.")
+    version: int = Field(ge=1, le=MAX_INT,
+                         description="The version you read; a stale one gets 409.")
 
 
 class AssignmentIn(Strict):

@@ -198,7 +198,10 @@ def page_of_assertions(assertions: list[Assertion], after_id: int | None,
 def get_assertion_for(session: Session, user: User, assertion_id: int,
                       *, for_change: bool = False) -> tuple[Assertion, ArticleAccess]:
     """An assertion the user may see (else NotFound); with ``for_change``, one they may change."""
-    assertion = session.get(Assertion, assertion_id)
+    # A change locks the row (PostgreSQL; SQLite's writers are serialised already), so a
+    # concurrent edit or delete waits for this one instead of failing in the middle of it.
+    assertion = session.get(Assertion, assertion_id, with_for_update=for_change or None,
+                            populate_existing=for_change)
     if assertion is None:
         raise NotFound("No such assertion.")
     access = article_access(session, user, assertion.article_id)
@@ -233,9 +236,14 @@ def update_assertion(session: Session, user: User, assertion_id: int, *, version
         try:
             session.flush()  # UPDATE ... WHERE version = :read_version
         except StaleDataError:
-            session.expire(assertion)
+            # A concurrent writer won between our read and our UPDATE: the failed flush has
+            # ended the transaction, so start a new one to read what is stored now.
+            session.rollback()
+            current = session.get(Assertion, assertion_id)
+            if current is None:
+                raise NotFound("No such assertion.")
             raise Conflict("This assertion was changed since you loaded it; nothing was saved.",
-                           current=assertion_dict(assertion), field="version", code="stale")
+                           current=assertion_dict(current), field="version", code="stale")
         audit.record(session, user, "assertion.update", "assertion", assertion.id,
                      article_id=assertion.article_id, before=before,
                      after=_audit_view(assertion_dict(assertion)))

@@ -13,6 +13,7 @@ from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import Session
 
 from ..models import AuditEvent, User, utcnow
+from ..config import MAX_INT
 from .errors import ValidationFailed
 
 
@@ -47,7 +48,7 @@ class AuditFilter:
 def parse_filter(args: Mapping[str, str]) -> AuditFilter:
     """Filters from query parameters (``user``, ``article``, ``action``, ``since``, ``until``)."""
     article = (args.get("article") or "").strip()
-    if article and not article.isdigit():
+    if article and (not article.isdigit() or int(article) > MAX_INT):
         raise ValidationFailed("article must be an article id.", "article")
 
     def when(name: str) -> datetime | None:

@@ -101,7 +101,7 @@ def test_tag_a_sentence_without_javascript(rita, factory, article_id):
     response = rita.post(f"/articles/{article_id}/assertions",
                          {"start": start, "end": end, "quote": BODY[start:end], "tag": "opinion"})
     assert response.status_code == 302
-    assert re.search(r"/articles/\d+#assertion-\d+$", response.headers["Location"])
+    assert re.search(r"/articles/\d+\?focus=\d+#assertion-\d+$", response.headers["Location"])
     html = rita.get(f"/articles/{article_id}").get_data(as_text=True)
     assert marks(html) == [(re.search(r"#assertion-(\d+)", response.headers["Location"]).group(1),
                             "opinion")]

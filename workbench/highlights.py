@@ -6,6 +6,7 @@ stays visible, and the innermost mark under the pointer names the most specific 
 """
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -26,24 +27,25 @@ def render_highlighted(body: str, spans: Iterable[Span]) -> Markup:
     ordered = sorted((s for s in spans if 0 <= s.start < s.end <= len(body)),
                      key=lambda s: (s.start, -s.end, s.id))
     if not ordered:
-        return escape(body)
+        return Markup(html.escape(body, quote=False))
     cuts = sorted({0, len(body), *(s.start for s in ordered), *(s.end for s in ordered)})
+    opening = {s.id: (f'<mark data-assertion-id="{s.id}" data-tag="{escape(s.tag)}" '
+                      f'class="hl hl-{escape(s.tag)}" title="{escape(s.label or s.tag)}">')
+               for s in ordered}
     out: list[str] = []
+    # Spans covering the current piece, kept in opening order (the ``ordered`` order), so the
+    # longest, earliest span is the outermost mark.
     active: list[Span] = []
     next_span = 0
     for left, right in zip(cuts, cuts[1:]):
-        active = [s for s in active if s.end > left]
+        if active:
+            active = [s for s in active if s.end > left]
         while next_span < len(ordered) and ordered[next_span].start == left:
             active.append(ordered[next_span])
             next_span += 1
-        piece = str(escape(body[left:right]))
-        if not active:
+        piece = html.escape(body[left:right], quote=False)
+        if active:
+            out.append("".join(opening[s.id] for s in active) + piece + "</mark>" * len(active))
+        else:
             out.append(piece)
-            continue
-        layers = sorted(active, key=lambda s: (s.start, -s.end, s.id))
-        opening = "".join(
-            f'<mark data-assertion-id="{s.id}" data-tag="{escape(s.tag)}" '
-            f'class="hl hl-{escape(s.tag)}" title="{escape(s.label or s.tag)}">'
-            for s in layers)
-        out.append(opening + piece + "</mark>" * len(layers))
     return Markup("".join(out))

@@ -130,6 +130,13 @@
 
   function focusCard(id) {
     var card = document.getElementById("assertion-" + id);
+    var workspace = document.getElementById("workspace");
+    if (!card && workspace && window.htmx) {
+      // The card is on another page of the pane: load the page that holds it.
+      window.htmx.ajax("GET", "/articles/" + workspace.dataset.articleId + "?focus=" + id,
+                       { target: "#workspace", swap: "outerHTML" });
+      return;
+    }
     if (!card) { return; }
     var focused = document.querySelectorAll(".card.is-focused");
     for (var i = 0; i < focused.length; i += 1) {

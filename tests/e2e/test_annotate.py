@@ -191,7 +191,7 @@ def test_whole_sentence_from_the_sentence_list_without_javascript(factory, logge
     # A sighted mouse user: the "S" button on the line of the second sentence.
     item = sentences.locator("li").filter(has_text=second)
     item.get_by_role("button").filter(has_text=re.compile(r"^S$")).click()
-    expect(page).to_have_url(re.compile(rf"/articles/{article_id}#assertion-\d+$"))
+    expect(page).to_have_url(re.compile(rf"/articles/{article_id}\?focus=\d+#assertion-\d+$"))
     expect(page.locator("#article-body mark[data-tag=sourced]")).to_have_text(second)
 
     # Now the list is folded away: open it with its summary, tag another sentence.

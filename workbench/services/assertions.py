@@ -185,6 +185,62 @@ def visible_assertions(session: Session, user: User, article_id: int,
     return list(session.scalars(stmt))
 
 
+@dataclass(slots=True)
+class EvidenceView:
+    id: int
+    assertion_id: int
+    url: str
+    title: str
+    note: str
+    stance: str
+
+
+@dataclass(slots=True)
+class AssertionView:
+    """What the article page shows of an assertion: plain values, read without ORM objects."""
+
+    id: int
+    reviewer_id: int
+    reviewer: str
+    start: int
+    end: int
+    quote: str
+    tag: str
+    note: str
+    version: int
+    updated_at: datetime
+    evidence: list[EvidenceView]
+
+
+def assertion_views(session: Session, access: ArticleAccess,
+                    article_id: int) -> list[AssertionView]:
+    """The assertions the access allows, in text order, with evidence: two Core queries, so an
+    article holding a thousand assertions reads in milliseconds."""
+    table, evidence = Assertion.__table__, Evidence.__table__
+    condition = table.c.article_id == article_id
+    if access.visible_reviewers is not None:
+        condition = condition & table.c.reviewer_id.in_(access.visible_reviewers)
+    connection = session.connection()
+    rows = connection.execute(
+        select(table.c.id, table.c.reviewer_id, User.__table__.c.username, table.c.start_offset,
+               table.c.end_offset, table.c.quote, table.c.tag, table.c.note, table.c.version,
+               table.c.updated_at)
+        .join(User.__table__, User.__table__.c.id == table.c.reviewer_id)
+        .where(condition)
+        .order_by(table.c.start_offset, table.c.end_offset.desc(), table.c.id))
+    views = [AssertionView(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8],
+                           r[9], []) for r in rows]
+    by_id = {view.id: view for view in views}
+    if by_id:
+        for e in connection.execute(
+                select(evidence.c.id, evidence.c.assertion_id, evidence.c.url, evidence.c.title,
+                       evidence.c.note, evidence.c.stance)
+                .join(table, table.c.id == evidence.c.assertion_id)
+                .where(condition).order_by(evidence.c.id)):
+            by_id[e[1]].evidence.append(EvidenceView(*e))
+    return views
+
+
 def page_of_assertions(assertions: list[Assertion], after_id: int | None,
                        limit: int) -> tuple[list[Assertion], int | None]:
     """Keyset page over a list ordered by id."""

@@ -4,6 +4,7 @@ Every control is a plain form first; htmx requests get the page's own ``workspac
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import (Blueprint, Response, abort, redirect, render_template, request, send_from_directory,
@@ -30,6 +31,7 @@ VENDOR_FILES = {
     "axe.min.js": "axe-core/axe.min.js",
 }
 LIST_PAGE_SIZE = 50
+CARD_PAGE_SIZE = 50
 NO_SELECTION = ("Select a phrase in the article first, or tag a whole sentence from the list "
                 "below.")
 
@@ -69,19 +71,22 @@ def article_list():  # type: ignore[no-untyped-def]
 
 # -- Article page -------------------------------------------------------------------------------
 
-def workspace_context(article_id: int, **extra: Any) -> dict[str, Any]:
+def workspace_context(article_id: int, focus: str | None = None,
+                      **extra: Any) -> dict[str, Any]:
     """Everything the article page shows to the current user."""
     user = me()
     article, access = articles_service.get_article_for(db.session, user, article_id)
-    assertions = assertions_service.visible_assertions(db.session, user, article_id, access)
-    spans = [Span(a.id, a.start, a.end, a.tag, f"{a.tag} · {a.reviewer.username}")
-             for a in assertions]
+    assertions = assertions_service.assertion_views(db.session, access, article_id)
+    spans = [Span(a.id, a.start, a.end, a.tag, f"{a.tag} · {a.reviewer}") for a in assertions]
+    cards = card_page(assertions, focus)
     context: dict[str, Any] = {
         "article": article,
         "access": access,
         "assertions": assertions,
+        "cards": cards,
+        "summary": tag_summary(assertions) if user.is_supervisor else [],
         "body_html": render_highlighted(article.body, spans),
-        "sentences": split_sentences(article.body),
+        "sentences": split_sentences(article.body) if access.can_annotate else [],
         "tags": TAGS,
         "stances": STANCES,
         "assignments": (assignments_service.assignments_for_article(db.session, article_id)
@@ -91,11 +96,47 @@ def workspace_context(article_id: int, **extra: Any) -> dict[str, Any]:
         "card_errors": {},
         "card_forms": {},
         "conflicts": {},
-        "focus": None,
+        "focus": focus,
         "panel_errors": {},
+        "CARD_PAGE_SIZE": CARD_PAGE_SIZE,
     }
     context.update(extra)
     return context
+
+
+@dataclass(frozen=True, slots=True)
+class CardPage:
+    """The slice of cards the pane shows: a long review is paged so the page stays light."""
+
+    items: list[assertions_service.AssertionView]
+    number: int
+    pages: int
+    first: int
+
+
+def card_page(assertions: list[assertions_service.AssertionView], focus: str | None) -> CardPage:
+    """The requested page of cards (``?cards=N``), or the one holding the focused assertion."""
+    pages = max(1, -(-len(assertions) // CARD_PAGE_SIZE))
+    raw = request.args.get("cards", "1")
+    number = min(int(raw), pages) if raw.isdigit() and int(raw) > 0 else 1
+    if focus and focus.startswith("assertion-") and focus[10:].isdigit():
+        wanted = int(focus[10:])
+        index = next((i for i, a in enumerate(assertions) if a.id == wanted), None)
+        if index is not None:
+            number = index // CARD_PAGE_SIZE + 1
+    first = (number - 1) * CARD_PAGE_SIZE
+    return CardPage(assertions[first:first + CARD_PAGE_SIZE], number, pages, first)
+
+
+def tag_summary(assertions: list[assertions_service.AssertionView]) -> list[dict[str, Any]]:
+    """Per reviewer: how many assertions of each tag (the supervisor's at-a-glance chart)."""
+    counts: dict[str, dict[str, int]] = {}
+    for a in assertions:
+        counts.setdefault(a.reviewer, dict.fromkeys(TAGS, 0))[a.tag] += 1
+    widest = max((sum(c.values()) for c in counts.values()), default=1)
+    return [{"reviewer": name, "counts": c, "total": sum(c.values()),
+             "widths": {t: round(n * 20 / widest) for t, n in c.items()}}
+            for name, c in sorted(counts.items())]
 
 
 def _reviewer_names() -> list[str]:
@@ -116,6 +157,9 @@ def after_change(article_id: int, focus: str | None = None):  # type: ignore[no-
     """htmx gets the refreshed workspace; a plain form post is redirected (post/redirect/get)."""
     if is_fragment_request():
         return render_workspace(article_id, focus=focus)
+    if focus and focus.startswith("assertion-"):
+        return redirect(url_for("pages.article_detail", article_id=article_id,
+                                focus=focus.removeprefix("assertion-")) + f"#{focus}")
     anchor = f"#{focus}" if focus else ""
     return redirect(url_for("pages.article_detail", article_id=article_id) + anchor)
 
@@ -123,7 +167,8 @@ def after_change(article_id: int, focus: str | None = None):  # type: ignore[no-
 @bp.route("/articles/<int:article_id>")
 @login_required
 def article_detail(article_id: int):  # type: ignore[no-untyped-def]
-    return render_workspace(article_id)
+    focus = request.args.get("focus", "")
+    return render_workspace(article_id, focus=f"assertion-{focus}" if focus.isdigit() else None)
 
 
 def form_int(name: str, missing: str | None = None) -> int:

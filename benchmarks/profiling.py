@@ -43,7 +43,8 @@ class ProfileSummary:
 
 
 def profile_run(slug: str, label: str, env: dict[str, str], requests: Sequence[HttpRequest],
-                client: LoadClient, clients: int, seconds: float, scratch: Path) -> ProfileSummary:
+                client: LoadClient, clients: int, seconds: float, scratch: Path,
+                profiles_dir: Path = PROFILES_DIR) -> ProfileSummary:
     """Serve with one profiled worker, drive it, and summarise the worker's profile."""
     prefix = scratch / f"profile-{slug}"
     for old in scratch.glob(f"profile-{slug}-*"):
@@ -56,10 +57,11 @@ def profile_run(slug: str, label: str, env: dict[str, str], requests: Sequence[H
         load = client.run(server.base_url, requests, clients, seconds, f"profile {label}", scratch)
     finally:
         server.stop()
-    return summarise(slug, label, load, scratch)
+    return summarise(slug, label, load, scratch, profiles_dir)
 
 
-def summarise(slug: str, label: str, load: LoadResult, scratch: Path) -> ProfileSummary:
+def summarise(slug: str, label: str, load: LoadResult, scratch: Path,
+              profiles_dir: Path) -> ProfileSummary:
     import json
 
     from pyinstrument.session import Session
@@ -79,8 +81,8 @@ def summarise(slug: str, label: str, load: LoadResult, scratch: Path) -> Profile
     if root is not None:
         _attribute(root, OTHER, buckets)
         _workbench_functions(root, set(), functions)
-    PROFILES_DIR.mkdir(parents=True, exist_ok=True)
-    text_copy = PROFILES_DIR / f"{slug}.txt"
+    profiles_dir.mkdir(parents=True, exist_ok=True)
+    text_copy = profiles_dir / f"{slug}.txt"
     shutil.copyfile(sorted(scratch.glob(f"profile-{slug}-*.txt"))[0], text_copy)
     shutil.copyfile(sorted(scratch.glob(f"profile-{slug}-*.html"))[0],
                     scratch / f"{slug}.html")
@@ -90,12 +92,22 @@ def summarise(slug: str, label: str, load: LoadResult, scratch: Path) -> Profile
         buckets=sorted(((k, v * per_request) for k, v in buckets.items()), key=lambda x: -x[1]),
         hot_functions=sorted(((k, v * per_request) for k, v in functions.items()),
                              key=lambda x: -x[1])[:15],
-        text_file=str(text_copy.relative_to(BENCH_DIR)))
+        text_file=f"{profiles_dir.name}/{text_copy.name}")
 
 
-def _bucket_of(file_path: str | None, inherited: str) -> str:
+DRIVER = BUCKETS[0][0]
+# pyinstrument samples Python frames only, so sqlite3's C calls show as the own time of the
+# SQLAlchemy functions that make them; those functions count as the driver.
+DRIVER_CALLERS = {"do_execute", "do_execute_no_params", "do_executemany", "do_commit",
+                  "do_rollback", "fetchone", "fetchall", "fetchmany"}
+
+
+def _bucket_of(frame: Any, inherited: str) -> str:
+    file_path = frame.file_path
     if not file_path or file_path.startswith("<"):
         return inherited
+    if "/sqlalchemy/engine/" in file_path and frame.function in DRIVER_CALLERS:
+        return DRIVER
     for name, markers in BUCKETS:
         if any(marker in file_path for marker in markers):
             return name
@@ -104,7 +116,7 @@ def _bucket_of(file_path: str | None, inherited: str) -> str:
 
 def _attribute(frame: Any, inherited: str, buckets: dict[str, float]) -> None:
     """Add each frame's own time (its time less its children's) to its library's bucket."""
-    bucket = _bucket_of(frame.file_path, inherited)
+    bucket = _bucket_of(frame, inherited)
     children = list(frame.children)
     own = frame.time - sum(child.time for child in children)
     if own > 0:

@@ -135,7 +135,9 @@ def _run_facts(record: RunRecord) -> str:
     settings = record.settings
     lines.append(f"| Servers | gunicorn {settings.get('gunicorn', '')}, bound to 127.0.0.1, "
                  "`WORKBENCH_ENV=production` |")
-    lines.append(f"| Load runs | {settings.get('seconds')} s each after a "
+    seconds = settings.get("seconds", 0)
+    lines.append(f"| Load runs | saves {seconds} s, article page {2 * seconds} s, lists "
+                 f"{settings.get('list_seconds', seconds)} s, each scenario after a "
                  f"{settings.get('warmup_seconds')} s warm-up; closed loop (each client sends its "
                  "next request when the last one is answered) |")
     if record.background_cores:

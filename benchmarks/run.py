@@ -46,7 +46,8 @@ READY_PATH = "/static/css/workbench.css"
 class Plan:
     sizes: tuple[int, ...] = (1_000, 10_000, 100_000)
     databases: tuple[str, ...] = ("sqlite", "postgresql")
-    seconds: float = 5.0
+    seconds: float = 5.0  # saves, and twice this for the article page
+    list_seconds: float = 3.0  # each of the 48 list runs per database
     warmup_seconds: float = 1.0
     save_clients: tuple[int, ...] = (1, 8, 32)
     read_clients: tuple[int, ...] = (1, 8)
@@ -70,7 +71,7 @@ def parse_plan(argv: Sequence[str] | None) -> Plan:
     args = parser.parse_args(argv)
     plan = Plan(client=args.client)
     if args.quick:
-        plan = Plan(sizes=(1_000, 3_000), seconds=2.0, warmup_seconds=1.0,
+        plan = Plan(sizes=(1_000, 3_000), seconds=2.0, list_seconds=1.0, warmup_seconds=1.0,
                     save_targets_per_channel=1_000, client=args.client,
                     results_path=OUT_DIR / "RESULTS-quick.md")
     changes: dict[str, object] = {}
@@ -161,7 +162,8 @@ class Bench:
                       supervisor: BrowserSession) -> None:
         for scenario in LIST_SCENARIOS:
             request = scenario.request(size, accounts.supervisor, supervisor)
-            self.measure(server, label, scenario.label, [request], self.plan.read_clients, size)
+            self.measure(server, label, scenario.label, [request], self.plan.read_clients, size,
+                         seconds=self.plan.list_seconds)
 
     def log_in_reviewers(self, server: Server, accounts: Accounts) -> dict[int, BrowserSession]:
         progress = ProgressLine("log in reviewers")
@@ -189,11 +191,12 @@ class Bench:
                 (f"save-htmx-{kind}", f"save (htmx), {label}",
                  htmx_save_requests(targets.htmx[::-1], browsers))):
             summary = profile_run(slug, name, env, requests, self.client,
-                                  self.plan.profile_clients, self.plan.seconds, self.scratch)
+                                  self.plan.profile_clients, self.plan.seconds, self.scratch,
+                                  self.plan.results_path.parent / "profiles")
             self.record.profiles.append(summary)
             ProgressLine(f"profile {name}").done(
                 f"{summary.requests} requests, {summary.ms_in_app_per_request:.2f} ms in the "
-                f"app per request; profile in benchmarks/{summary.text_file}")
+                f"app per request; profile in {summary.text_file}")
 
     # -- one measurement ----------------------------------------------------------------------
 

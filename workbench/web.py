@@ -5,7 +5,7 @@ from flask import Flask, Response, abort, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from .config import MAX_INT
-from .db import db, write_intent
+from .db import db, read_phase, write_intent
 from .extensions import csrf, htmx, login_manager
 from .services import users as users_service
 
@@ -37,7 +37,8 @@ def init_web(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(cookie_id: str):  # type: ignore[no-untyped-def]
-        return users_service.load_session_user(db.session, cookie_id)
+        with read_phase(db.session):
+            return users_service.load_session_user(db.session, cookie_id)
 
     app.before_request(_refuse_nul_characters)
     app.before_request(_begin_unit_of_work)

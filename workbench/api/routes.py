@@ -7,7 +7,7 @@ from flask import abort, g, jsonify, request, url_for
 from pydantic import BaseModel, ValidationError
 
 from ..config import DEFAULT_PAGE_SIZE, MAX_INT, MAX_PAGE_SIZE
-from ..db import db
+from ..db import db, read_phase
 from ..models import Article, User
 from ..services import articles as articles_service
 from ..services import assertions as assertions_service
@@ -50,7 +50,8 @@ def authenticate() -> Any:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     user = None
     if scheme.lower() == "bearer" and token.strip():
-        user = users_service.user_for_token(db.session, token.strip())
+        with read_phase(db.session):
+            user = users_service.user_for_token(db.session, token.strip())
     if user is None:
         response = jsonify(error_body("unauthorized", "A valid bearer token is required."))
         response.status_code = 401

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, literal, select
+from sqlalchemy import and_, bindparam, exists, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..models import STANCES, TAGS, Article, Assertion, Assignment, Evidence, User, utcnow
+from ..db import read_phase
+from ..models import (STANCES, TAGS, Article, Assertion, Assignment, AssignmentStatus, AuditEvent,
+                      Evidence, User, utcnow)
 from ..text import CONTEXT_LENGTH
 from . import audit
 from .access import ArticleAccess, article_access
@@ -92,6 +94,35 @@ def _audit_view(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if k not in ("prefix", "suffix")}
 
 
+_articles, _assignments = Article.__table__, Assignment.__table__
+_assertions, _audit_events = Assertion.__table__, AuditEvent.__table__
+
+# The hot path's statements are built once; each save only binds values.
+_SPAN_CHECK = (
+    select(func.length(_articles.c.body),
+           func.substr(_articles.c.body, bindparam("quote_from"), bindparam("quote_length")),
+           func.substr(_articles.c.body, bindparam("prefix_from"), bindparam("prefix_length")),
+           func.substr(_articles.c.body, bindparam("suffix_from"), CONTEXT_LENGTH),
+           _assignments.c.status)
+    .select_from(_articles.outerjoin(_assignments, and_(
+        _assignments.c.article_id == _articles.c.id,
+        _assignments.c.reviewer_id == bindparam("reviewer_id"))))
+    .where(_articles.c.id == bindparam("article_id")))
+_ASSERTION_COLUMNS = ["article_id", "reviewer_id", "start_offset", "end_offset", "quote", "prefix",
+                      "suffix", "tag", "note", "created_at", "updated_at", "version"]
+# Inserted only while the reviewer's assignment is still open, checked in the same statement,
+# so a review submitted between the checks above and this write cannot gain an assertion.
+_GUARDED_INSERT = (
+    insert(_assertions)
+    .from_select(_ASSERTION_COLUMNS, select(*(
+        bindparam(name, type_=_assertions.c[name].type) for name in _ASSERTION_COLUMNS))
+        .where(exists().where(
+            _assignments.c.article_id == bindparam("article_id"),
+            _assignments.c.reviewer_id == bindparam("reviewer_id"),
+            _assignments.c.status == AssignmentStatus.assigned.value)))
+    .returning(_assertions.c.id))
+
+
 def create_assertion(session: Session, user: User, article_id: int, *, start: int, end: int,
                      quote: str, tag: str, note: str = "",
                      evidence: Sequence[EvidenceInput] = ()) -> dict[str, Any]:
@@ -108,17 +139,11 @@ def create_assertion(session: Session, user: User, article_id: int, *, start: in
         raise ValidationFailed("start must be before end.", "end")
 
     context_start = max(start - CONTEXT_LENGTH, 0)
-    row = session.execute(
-        select(func.length(Article.body),
-               func.substr(Article.body, start + 1, end - start),
-               func.substr(Article.body, context_start + 1, start - context_start),
-               func.substr(Article.body, end + 1, CONTEXT_LENGTH),
-               Assignment.status if not user.is_supervisor else literal(None))
-        .select_from(Article)
-        .outerjoin(Assignment, and_(Assignment.article_id == Article.id,
-                                    Assignment.reviewer_id == user.id))
-        .where(Article.id == article_id)
-    ).first()
+    with read_phase(session):
+        row = session.connection().execute(_SPAN_CHECK, {
+            "quote_from": start + 1, "quote_length": end - start,
+            "prefix_from": context_start + 1, "prefix_length": start - context_start,
+            "suffix_from": end + 1, "reviewer_id": user.id, "article_id": article_id}).first()
     if row is None:
         raise NotFound("No such article.")
     length, body_quote, prefix, suffix, status = row
@@ -132,11 +157,14 @@ def create_assertion(session: Session, user: User, article_id: int, *, start: in
                                "quote")
 
     now = utcnow()
-    values = {"article_id": article_id, "reviewer_id": user.id, "start": start, "end": end,
-              "quote": quote, "prefix": prefix, "suffix": suffix, "tag": tag, "note": note,
-              "created_at": now, "updated_at": now, "version": 1}
-    assertion_id = session.execute(
-        insert(Assertion).values(**values).returning(Assertion.id)).scalar_one()
+    connection = session.connection()
+    assertion_id = connection.execute(_GUARDED_INSERT, {
+        "article_id": article_id, "reviewer_id": user.id, "start_offset": start,
+        "end_offset": end, "quote": quote, "prefix": prefix, "suffix": suffix, "tag": tag,
+        "note": note, "created_at": now, "updated_at": now, "version": 1}).scalar()
+    if assertion_id is None:
+        raise Forbidden("You submitted this article; your assertions can no longer change.",
+                        code="submitted")
     record = {"id": assertion_id, "article_id": article_id, "reviewer": user.username,
               "start": start, "end": end, "quote": quote, "prefix": prefix, "suffix": suffix,
               "tag": tag, "note": note, "version": 1, "evidence": [],
@@ -148,12 +176,14 @@ def create_assertion(session: Session, user: User, article_id: int, *, start: in
     return record
 
 
+_INSERT_EVIDENCE = insert(Evidence.__table__).returning(Evidence.__table__.c.id)
+
+
 def _insert_evidence(session: Session, user: User, assertion_id: int, link: EvidenceInput,
                      now: datetime) -> dict[str, Any]:
-    evidence_id = session.execute(
-        insert(Evidence).values(assertion_id=assertion_id, url=link.url, title=link.title,
-                                note=link.note, stance=link.stance, added_by_id=user.id,
-                                created_at=now).returning(Evidence.id)).scalar_one()
+    evidence_id = session.connection().execute(_INSERT_EVIDENCE, {
+        "assertion_id": assertion_id, "url": link.url, "title": link.title, "note": link.note,
+        "stance": link.stance, "added_by_id": user.id, "created_at": now}).scalar_one()
     return {"id": evidence_id, "assertion_id": assertion_id, "url": link.url,
             "title": link.title, "note": link.note, "stance": link.stance,
             "added_by": user.username, "created_at": now.isoformat()}

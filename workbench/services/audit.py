@@ -17,21 +17,24 @@ from ..config import MAX_INT
 from .errors import ValidationFailed
 
 
+_INSERT_EVENT = insert(AuditEvent.__table__)
+
+
 def record(session: Session, actor: User | None, action: str, entity_type: str,
            entity_id: int | None, *, article_id: int | None = None,
            before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> None:
     """Append an audit event; it commits or rolls back with the change it describes."""
-    session.execute(insert(AuditEvent).values(
-        at=utcnow(),
-        actor_id=actor.id if actor else None,
-        actor=actor.username if actor else "system",
-        action=action,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        article_id=article_id,
-        before=before,
-        after=after,
-    ))
+    session.connection().execute(_INSERT_EVENT, {
+        "at": utcnow(),
+        "actor_id": actor.id if actor else None,
+        "actor": actor.username if actor else "system",
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "article_id": article_id,
+        "before": before,
+        "after": after,
+    })
 
 
 @dataclass(frozen=True, slots=True)

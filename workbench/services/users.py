@@ -7,7 +7,7 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..models import ROLES, ApiToken, User, new_session_nonce, utcnow
@@ -152,15 +152,15 @@ def revoke_token(session: Session, token: ApiToken, actor: User | None = None) -
                  before=before, after=token_snapshot(token))
 
 
+_USER_FOR_TOKEN = (select(User).join(ApiToken, ApiToken.user_id == User.id)
+                   .where(ApiToken.token_hash == bindparam("digest"),
+                          ApiToken.revoked_at.is_(None), User.active.is_(True)))
+
+
 def user_for_token(session: Session, secret: str) -> User | None:
     """The active user a bearer token belongs to, or None if unknown or revoked."""
-    row = session.execute(
-        select(User)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == token_digest(secret), ApiToken.revoked_at.is_(None),
-               User.active.is_(True))
-    ).scalar_one_or_none()
-    return row
+    return session.execute(_USER_FOR_TOKEN,
+                           {"digest": token_digest(secret)}).scalar_one_or_none()
 
 
 def list_users(session: Session) -> list[User]:

@@ -156,6 +156,9 @@ def render_workspace(article_id: int, status: int = 200, **extra: Any):  # type:
 def after_change(article_id: int, focus: str | None = None):  # type: ignore[no-untyped-def]
     """htmx gets the refreshed workspace; a plain form post is redirected (post/redirect/get)."""
     if is_fragment_request():
+        # The change is complete: commit it now, so SQLite's write lock is not held while the
+        # workspace renders (a failure while rendering no longer concerns the saved change).
+        db.session.commit()
         return render_workspace(article_id, focus=focus)
     if focus and focus.startswith("assertion-"):
         return redirect(url_for("pages.article_detail", article_id=article_id,

@@ -70,14 +70,14 @@ def verdicts(record: RunRecord) -> list[Verdict]:
             met = share >= SAVE_FLOOR_SHARE and result.p95_ms <= SAVE_P95_MS and not result.errors
             out.append(Verdict(f"{scenario}: ≥{SAVE_FLOOR_SHARE:.0%} of floor req/s and "
                                f"p95 ≤ {SAVE_P95_MS:.0f} ms at {JUDGED_CLIENTS} clients",
-                               database, met, f"{share:.0%}, p95 {result.p95_ms:.1f} ms",
-                               scenario))
+                               database, met, f"{share:.0%}, p95 {result.p95_ms:.1f} ms"
+                               + _errors(result), scenario))
         page = record.find(database, "article page", JUDGED_CLIENTS)
         if page is not None:
             out.append(Verdict(f"article page (1,000 assertions): p95 ≤ {READ_P95_MS:.0f} ms at "
                                f"{JUDGED_CLIENTS} clients", database,
                                page.p95_ms <= READ_P95_MS and not page.errors,
-                               f"p95 {page.p95_ms:.1f} ms", "article page"))
+                               f"p95 {page.p95_ms:.1f} ms" + _errors(page), "article page"))
         for scenario in LIST_SCENARIOS:
             worst = max((record.find(database, scenario.label, JUDGED_CLIENTS, size)
                          for size in sizes(record)), key=lambda r: r.p95_ms if r else -1,
@@ -92,6 +92,10 @@ def verdicts(record: RunRecord) -> list[Verdict]:
                                worst.p95_ms <= READ_P95_MS and not worst.errors,
                                f"p95 ms: {per_size}", scenario.label))
     return out
+
+
+def _errors(result: LoadResult) -> str:
+    return f", {result.errors:,} errors" if result.errors else ""
 
 
 # -- markdown -----------------------------------------------------------------------------------
@@ -261,14 +265,22 @@ def _profiles(record: RunRecord) -> str:
 
 
 def _missed_targets(record: RunRecord, analysis: dict[str, str]) -> str:
+    """Each missed target with what was measured and the analysis section written for it
+    (the list scenarios share one section, ``missed: lists``)."""
     missed = [v for v in verdicts(record) if not v.met]
     if not missed:
         return "## Missed targets\n\nNone."
+    list_labels = {s.label for s in LIST_SCENARIOS}
+    groups: dict[str, list[Verdict]] = {}
+    for verdict in missed:
+        group = "lists" if verdict.analysis_key in list_labels else verdict.analysis_key
+        groups.setdefault(group, []).append(verdict)
     lines = ["## Missed targets: why, and what would fix them\n"]
-    for key in dict.fromkeys(v.analysis_key for v in missed):
-        which = "; ".join(f"{v.database} {v.detail}" for v in missed if v.analysis_key == key)
-        lines.append(f"### {key}\n\nMeasured: {which}.\n\n"
-                     + analysis.get(f"missed: {key}", "_No analysis written for this one yet._"))
+    for group, verdicts_of_group in groups.items():
+        which = "; ".join(f"{v.database} {v.analysis_key if group == 'lists' else ''} "
+                          f"{v.detail}".replace("  ", " ") for v in verdicts_of_group)
+        lines.append(f"### {group}\n\nMeasured: {which}.\n\n"
+                     + analysis.get(f"missed: {group}", "_No analysis written for this one yet._"))
     return "\n\n".join(lines)
 
 

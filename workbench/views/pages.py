@@ -86,7 +86,10 @@ def workspace_context(article_id: int, focus: str | None = None,
         "cards": cards,
         "summary": tag_summary(assertions) if user.is_supervisor else [],
         "body_html": render_highlighted(article.body, spans),
-        "sentences": split_sentences(article.body) if access.can_annotate else [],
+        # htmx swaps keep the sentence list already on the page (hx-preserve): it never changes.
+        "keep_sentences": is_fragment_request(),
+        "sentences": (split_sentences(article.body)
+                      if access.can_annotate and not is_fragment_request() else []),
         "tags": TAGS,
         "stances": STANCES,
         "assignments": (assignments_service.assignments_for_article(db.session, article_id)

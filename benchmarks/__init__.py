@@ -1,4 +1,4 @@
-"""Benchmarks of the workbench against a bare Flask floor (`make bench`, `python -m benchmarks.run`).
+"""Benchmarks of the workbench against a bare Flask floor (`make bench`).
 
 They report figures and never fail on them: the run writes ``benchmarks/RESULTS.md`` and a plot.
 """

@@ -51,8 +51,8 @@ def profile_run(slug: str, label: str, env: dict[str, str], requests: Sequence[H
         old.unlink()
     settings = GunicornSettings(workers=1, config_file=BENCH_DIR / "gunicorn_profiling.py")
     server = start_gunicorn(f"profile-{slug}", "benchmarks.profiled_app:app",
-                            {**env, "BENCH_PROFILE_PREFIX": str(prefix)}, "/static/css/workbench.css",
-                            scratch, settings)
+                            {**env, "BENCH_PROFILE_PREFIX": str(prefix)},
+                            "/static/css/workbench.css", scratch, settings)
     try:
         load = client.run(server.base_url, requests, clients, seconds, f"profile {label}", scratch)
     finally:

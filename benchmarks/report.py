@@ -60,9 +60,9 @@ def sizes(record: RunRecord) -> list[int]:
 
 def verdicts(record: RunRecord) -> list[Verdict]:
     out: list[Verdict] = []
-    floor = record.floor_for(JUDGED_CLIENTS)
     for database in databases(record):
         for scenario in ("save (API)", "save (htmx)"):
+            floor = record.floor_for(JUDGED_CLIENTS, database, scenario)
             result = record.find(database, scenario, JUDGED_CLIENTS)
             if result is None or floor is None:
                 continue
@@ -110,7 +110,10 @@ def render(record: RunRecord, plot_file: Path) -> str:
         _targets_table(record),
         "## Floor\n\nA bare Flask endpoint (`benchmarks/floor_app.py`, `GET /ping`) under the "
         "same gunicorn settings. Every other figure is also given as a ratio to the floor at "
-        "the same number of clients.\n\n" + _floor_table(record),
+        "the same number of clients: saves to the floor measured just before them, the rest "
+        "to the floor at the start of the run. The machine's speed drifts during a run (it is "
+        "a shared virtual machine), which is why the floor is measured more than once.\n\n"
+        + _floor_table(record),
         "## Saving an assertion\n\n" + analysis.get("method: saves", "") + "\n\n"
         + _saves_table(record),
         "## Opening an article with 1,000 assertions\n\n" + analysis.get("method: article page",
@@ -194,7 +197,8 @@ def _floor_table(record: RunRecord) -> str:
     for figure in record.figures:
         if figure.database == FLOOR:
             r = figure.result
-            when = "start of run" if figure.scenario == FLOOR else "end of run (check)"
+            when = {FLOOR: "start of run", "floor (end of run)": "end of run (check)"}.get(
+                figure.scenario, figure.scenario.removeprefix("floor, "))
             lines.append(f"| {when} | {figure.clients} | {r.rps:,.0f} | {r.p50_ms:.1f} | "
                          f"{r.p95_ms:.1f} | {r.p99_ms:.1f} | {figure.load_average:.1f} |")
     return "\n".join(lines)
@@ -211,8 +215,9 @@ def _scenario_table(record: RunRecord, scenarios: list[str]) -> str:
         for scenario in scenarios:
             for figure in record.figures:
                 if (figure.database, figure.scenario) == (database, scenario):
+                    floor = record.floor_for(figure.clients, database, scenario)
                     lines.append(f"| {database} | {scenario} | {figure.clients} | "
-                                 f"{_row(figure.result, record.floor_for(figure.clients))} | "
+                                 f"{_row(figure.result, floor)} | "
                                  f"{figure.result.requests:,} | {figure.load_average:.1f} |")
     return "\n".join(lines)
 

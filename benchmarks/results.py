@@ -13,6 +13,10 @@ from .profiling import ProfileSummary
 FLOOR = "floor"
 
 
+def floor_before_saves(database: str) -> str:
+    return f"floor, before the {database} saves"
+
+
 @dataclass(frozen=True, slots=True)
 class Figure:
     """One load run: who served it, what was asked, with how many clients, at what corpus size."""
@@ -48,9 +52,19 @@ class RunRecord:
     # CPU cores kept busy by other processes while this run's servers stood idle, by moment.
     background_cores: dict[str, float] = field(default_factory=dict)
 
-    def floor_for(self, clients: int) -> LoadResult | None:
+    def floor_for(self, clients: int, database: str | None = None,
+                  scenario: str = "") -> LoadResult | None:
+        """The floor at ``clients``: for a save, the one measured just before that database's
+        saves (the machine's speed drifts over a run); otherwise the one at the start."""
+        if database and scenario.startswith("save"):
+            found = self._floor(floor_before_saves(database), clients)
+            if found is not None:
+                return found
+        return self._floor(FLOOR, clients)
+
+    def _floor(self, scenario: str, clients: int) -> LoadResult | None:
         for figure in self.figures:
-            if (figure.database, figure.scenario, figure.clients) == (FLOOR, FLOOR, clients):
+            if (figure.database, figure.scenario, figure.clients) == (FLOOR, scenario, clients):
                 return figure.result
         return None
 

@@ -33,7 +33,7 @@ from .loadgen import HttpRequest, LoadClient, choose_client
 from .paths import OUT_DIR, RESULTS_PATH
 from .profiling import profile_run
 from .progress import ProgressLine
-from .results import FLOOR, Figure, MemoryFigure, RunRecord
+from .results import FLOOR, Figure, MemoryFigure, RunRecord, floor_before_saves
 from .scenarios import (LIST_SCENARIOS, SaveTargets, api_save_requests, article_page_request,
                         htmx_save_requests, load_save_targets)
 from .server import Server, start_gunicorn
@@ -103,9 +103,10 @@ class Bench:
         self.record.background_cores[moment] = cores
         print(f"  other processes keep {cores:.2f} of {os.cpu_count()} cores busy ({moment})")
 
-    def measure_floor(self, scenario: str = "floor", clients: Sequence[int] = ()) -> None:
+    def measure_floor(self, scenario: str = FLOOR, clients: Sequence[int] = ()) -> None:
         print(f"==> Floor: a bare Flask endpoint under the same gunicorn settings ({scenario})")
-        self.probe_background(scenario)
+        if scenario == FLOOR:
+            self.probe_background(scenario)
         server = start_gunicorn("floor", "benchmarks.floor_app:app", {}, "/ping", self.scratch)
         try:
             idle = server.worker_rss_mib()
@@ -140,6 +141,7 @@ class Bench:
                          seconds=2 * self.plan.seconds)  # slow pages: more samples
             targets = load_save_targets(engine, self.plan.save_targets_per_channel, seed=7)
             self.probe_background(f"{label}, before the saves")
+            self.measure_floor(floor_before_saves(label), self.plan.save_clients)
             browsers = self.log_in_reviewers(server, accounts)
             self.measure_saves(server, label, accounts, targets, browsers)
             self.record.memory.append(MemoryFigure(label, idle, server.worker_rss_mib()))
@@ -215,7 +217,7 @@ class Bench:
                                      seconds or self.plan.seconds, label, self.scratch)
             self.record.figures.append(Figure(database, scenario, clients, corpus_size, result,
                                               machine.load_average()))
-            floor = self.record.floor_for(clients)
+            floor = self.record.floor_for(clients, database, scenario)
             ratio = f" ({result.rps / floor.rps:.0%} of the floor)" if floor and \
                 database != FLOOR else ""
             ProgressLine(label).done(result.summary() + ratio)
@@ -254,7 +256,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _command_line(argv: Sequence[str] | None) -> str:
     args = list(sys.argv[1:] if argv is None else argv)
-    return "make bench (python -m benchmarks.run)" if not args else "python -m benchmarks.run " + shlex.join(args)
+    if not args:
+        return "make bench (python -m benchmarks.run)"
+    return "python -m benchmarks.run " + shlex.join(args)
 
 
 if __name__ == "__main__":

@@ -127,8 +127,9 @@ def render(record: RunRecord, plot_file: Path) -> str:
         + _memory_table(record),
         "## Where the save path spends its time\n\n" + analysis.get("method: profile", "")
         + "\n\n" + _profiles(record) + "\n\n" + analysis.get("profile findings", ""),
+        "## Changes made because of the profile\n\n"
+        + analysis.get("changes made because of the profile", "_None written._"),
         _missed_targets(record, analysis),
-        "## Recommended changes\n\n" + analysis.get("recommended changes", "_None written._"),
         "## Corpus\n\n" + analysis.get("method: corpus", "") + "\n\n" + _corpus_table(record),
     ]
     return "\n\n".join(p.strip() for p in parts if p.strip()) + "\n"
@@ -285,18 +286,20 @@ def _missed_targets(record: RunRecord, analysis: dict[str, str]) -> str:
         which = "; ".join(f"{v.database} {v.analysis_key if group == 'lists' else ''} "
                           f"{v.detail}".replace("  ", " ") for v in verdicts_of_group)
         lines.append(f"### {group}\n\nMeasured: {which}.\n\n"
-                     + analysis.get(f"missed: {group}", "_No analysis written for this one yet._"))
+                     + analysis.get(f"missed: {group}".lower(),
+                                    "_No analysis written for this one yet._"))
     return "\n\n".join(lines)
 
 
 def _corpus_table(record: RunRecord) -> str:
     lines = ["| database | articles | assignments | assertions | evidence | characters of text "
-             "| articles with non-ASCII | made in |", "|---|---|---|---|---|---|---|---|"]
+             "| articles with non-ASCII | made in | the reviewer's assertions on an htmx save "
+             "target (mean) |", "|---|---|---|---|---|---|---|---|---|"]
     for database, c in record.corpus.items():
         lines.append(f"| {database} | {c['articles']:,} | {c['assignments']:,} | "
                      f"{c['assertions']:,} | {c['evidence']:,} | {c['body_characters']:,} | "
                      f"{c['non_ascii_articles'] / max(c['articles'], 1):.0%} | "
-                     f"{c['seconds']:.0f} s |")
+                     f"{c['seconds']:.0f} s | {c.get('htmx_targets_mean_existing', 0):.1f} |")
     return "\n".join(lines)
 
 
@@ -342,6 +345,8 @@ def plot_latency(record: RunRecord, path: Path) -> None:
         axis.set_xscale("log")
         axis.set_yscale("log")
         axis.set_xticks(corpus_sizes, [f"{s:,}" for s in corpus_sizes])
+        axis.minorticks_off()
+        _plain_latency_ticks(axis)
         axis.set_title(f"{database}: p95 at {JUDGED_CLIENTS} clients")
         axis.set_xlabel("articles in the corpus")
         axis.grid(True, which="both", alpha=0.3)
@@ -351,6 +356,22 @@ def plot_latency(record: RunRecord, path: Path) -> None:
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
+
+
+def _plain_latency_ticks(axis: object) -> None:
+    """Milliseconds as plain numbers (5, 10, 20, 50 …) on the log-scaled axis."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter
+
+    low, high = axis.get_ylim()  # type: ignore[attr-defined]
+    fine = (1, 2, 3, 5, 7, 10, 15, 20, 30, 40, 50, 70, 100, 150, 200, 300, 500, 700, 1000, 2000,
+            5000, 10000)
+    coarse = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
+    ticks = [t for t in fine if low <= t <= high]
+    if len(ticks) > 9:
+        ticks = [t for t in coarse if low <= t <= high]
+    axis.yaxis.set_major_locator(FixedLocator(ticks))  # type: ignore[attr-defined]
+    plain = FuncFormatter(lambda value, _: f"{value:g}")
+    axis.yaxis.set_major_formatter(plain)  # type: ignore[attr-defined]
 
 
 def main() -> int:

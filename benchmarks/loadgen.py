@@ -165,6 +165,9 @@ class PythonClient(LoadClient):
 
     name = "python"
 
+    def version(self) -> str:
+        return "the Python fallback client (threads, http.client): its ceiling is the floor row"
+
     def run(self, base_url: str, requests: Sequence[HttpRequest], clients: int, seconds: float,
             label: str, scratch: Path) -> LoadResult:
         parts = urlsplit(base_url)

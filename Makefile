@@ -50,6 +50,7 @@ test-sqlite: setup
 
 ## bench: benchmarks against a bare Flask floor; writes benchmarks/RESULTS.md
 bench: setup
+	@$(PY) -m pip install --quiet --progress-bar off -e '.[test,bench]'
 	@$(PY) -m benchmarks.run
 
 clean:

@@ -77,6 +77,9 @@ def _limit_login_attempts(app: Flask) -> None:
     app.extensions["workbench_limiter"] = limiter
     app.view_functions["auth.login"] = limiter.limit(
         lambda: app.config["LOGIN_RATE_LIMIT"], methods=["POST"])(app.view_functions["auth.login"])
+    # Only the login form is limited; the other blueprints skip the limiter's per-request check.
+    for name in ("api", "pages", "admin"):
+        limiter.exempt(app.blueprints[name])
 
 
 def _ids_in_range(_endpoint: str | None, values: dict[str, object] | None) -> None:

@@ -127,10 +127,6 @@ class Database:
         return self._state.engine
 
     @property
-    def is_sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"
-
-    @property
     def session(self) -> Session:
         """The session of the current app context, created on first use."""
         if "db_session" not in g:

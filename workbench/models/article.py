@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from .assertion import Assertion
 
 
 class Article(Base):
@@ -24,6 +27,6 @@ class Article(Base):
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    assertions: Mapped[list["Assertion"]] = relationship(  # noqa: F821
+    assertions: Mapped[list["Assertion"]] = relationship(
         back_populates="article", cascade="all, delete-orphan", passive_deletes=True
     )

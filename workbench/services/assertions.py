@@ -6,7 +6,7 @@ and inserts with Core statements, without loading the article or building ORM ob
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -200,19 +200,25 @@ def _require_annotate(access: ArticleAccess) -> None:
                         code="not_assigned")
 
 
-def visible_assertions(session: Session, user: User, article_id: int,
-                       access: ArticleAccess | None = None) -> list[Assertion]:
-    """The article's assertions the user may see (blind review), in text order."""
-    access = access or article_access(session, user, article_id)
+def page_of_visible_assertions(session: Session, user: User, article_id: int, *,
+                               after_id: int | None, limit: int
+                               ) -> tuple[list[Assertion], int | None]:
+    """One keyset page (by id) of the article's assertions the user may see (blind review),
+    and the cursor of the next page."""
+    access = article_access(session, user, article_id)
     if not access.can_see:
         raise NotFound("No such article.")
     stmt = (select(Assertion).where(Assertion.article_id == article_id)
             .options(selectinload(Assertion.evidence).selectinload(Evidence.added_by),
                      selectinload(Assertion.reviewer))
-            .order_by(Assertion.start, Assertion.end.desc(), Assertion.id))
+            .order_by(Assertion.id).limit(limit + 1))
     if access.visible_reviewers is not None:
         stmt = stmt.where(Assertion.reviewer_id.in_(access.visible_reviewers))
-    return list(session.scalars(stmt))
+    if after_id is not None:
+        stmt = stmt.where(Assertion.id > after_id)
+    rows = list(session.scalars(stmt))
+    page = rows[:limit]
+    return page, (page[-1].id if len(rows) > limit else None)
 
 
 @dataclass(slots=True)
@@ -269,16 +275,6 @@ def assertion_views(session: Session, access: ArticleAccess,
                 .where(condition).order_by(evidence.c.id)):
             by_id[e[1]].evidence.append(EvidenceView(*e))
     return views
-
-
-def page_of_assertions(assertions: list[Assertion], after_id: int | None,
-                       limit: int) -> tuple[list[Assertion], int | None]:
-    """Keyset page over a list ordered by id."""
-    ordered = sorted(assertions, key=lambda a: a.id)
-    if after_id is not None:
-        ordered = [a for a in ordered if a.id > after_id]
-    page = ordered[:limit]
-    return page, (page[-1].id if len(ordered) > limit else None)
 
 
 def get_assertion_for(session: Session, user: User, assertion_id: int,
@@ -383,7 +379,3 @@ def delete_evidence(session: Session, user: User, evidence_id: int) -> Assertion
     audit.record(session, user, "evidence.delete", "evidence", evidence_id,
                  article_id=assertion.article_id, before=before)
     return assertion
-
-
-def assertions_by_id(assertions: Iterable[Assertion]) -> dict[int, Assertion]:
-    return {a.id: a for a in assertions}

@@ -135,3 +135,20 @@ def test_search_finds_arabic_text(api_as, factory):
     arabic = factory.article(title="خبر", body="قال الوزير إن الاتفاق سيوقع غدا.")
     factory.article(title="Other", body="Nothing here.")
     assert [a["id"] for a in api.get("/articles?q=الوزير").json["items"]] == [arabic]
+
+
+def test_list_counts_tags_and_reviewers_as_the_caller_may_see_them(api_as, factory):
+    boss = api_as("sue", "supervisor")
+    rita, omar = api_as("rita"), api_as("omar")
+    article_id = factory.article(body="Prices doubled in 2024, the minister said.", title="T")
+    factory.assign(article_id, "rita")
+    factory.assign(article_id, "omar")
+    for api, tag in ((rita, "sourced"), (rita, "opinion"), (omar, "sourced")):
+        assert api.post(f"/articles/{article_id}/assertions", json={
+            "start": 0, "end": 6, "quote": "Prices", "tag": tag}).status_code == 201
+    everyone = boss.get("/articles").json["items"][0]
+    assert everyone["tag_counts"] == {"sourced": 2, "unsourced": 0, "opinion": 1}
+    assert everyone["reviewers"] == 2
+    own = rita.get("/articles").json["items"][0]
+    assert own["tag_counts"] == {"sourced": 1, "unsourced": 0, "opinion": 1}
+    assert own["reviewers"] == 1

@@ -158,19 +158,19 @@ def _fill_counts(session: Session, user: User, items: list[ArticleSummary]) -> N
     if not items:
         return
     by_id = {item.id: item for item in items}
-    tag_stmt = (select(Assertion.article_id, Assertion.tag, func.count())
-                .where(Assertion.article_id.in_(by_id))
-                .group_by(Assertion.article_id, Assertion.tag))
-    reviewer_stmt = (select(Assertion.article_id, func.count(Assertion.reviewer_id.distinct()))
-                     .where(Assertion.article_id.in_(by_id)).group_by(Assertion.article_id))
+    # One grouped query gives both figures: counts per tag, and which reviewers have any.
+    counts = (select(Assertion.article_id, Assertion.reviewer_id, Assertion.tag, func.count())
+              .where(Assertion.article_id.in_(by_id))
+              .group_by(Assertion.article_id, Assertion.reviewer_id, Assertion.tag))
     if not user.is_supervisor:
         # Blind review: a reviewer's list counts only their own work.
-        tag_stmt = tag_stmt.where(Assertion.reviewer_id == user.id)
-        reviewer_stmt = reviewer_stmt.where(Assertion.reviewer_id == user.id)
-    for article_id, tag, count in session.execute(tag_stmt):
-        by_id[article_id].tag_counts[tag] = count
-    for article_id, count in session.execute(reviewer_stmt):
-        by_id[article_id].reviewers = count
+        counts = counts.where(Assertion.reviewer_id == user.id)
+    reviewers: dict[int, set[int]] = {}
+    for article_id, reviewer_id, tag, count in session.execute(counts):
+        by_id[article_id].tag_counts[tag] += count
+        reviewers.setdefault(article_id, set()).add(reviewer_id)
+    for article_id, names in reviewers.items():
+        by_id[article_id].reviewers = len(names)
     if user.is_supervisor:
         assigned_stmt = (select(Assignment.article_id, func.count())
                          .where(Assignment.article_id.in_(by_id))

@@ -177,9 +177,9 @@ def create_assertion(article_id: int):  # type: ignore[no-untyped-def]
                       422: E422})
 def list_assertions(article_id: int):  # type: ignore[no-untyped-def]
     limit, cursor = paging()
-    articles_service.get_article_for(db.session, caller(), article_id)
+    _, access = articles_service.get_article_for(db.session, caller(), article_id)
     items, next_cursor = assertions_service.page_of_visible_assertions(
-        db.session, caller(), article_id, after_id=cursor, limit=limit)
+        db.session, access, article_id, after_id=cursor, limit=limit)
     return jsonify(page([assertions_service.assertion_dict(a) for a in items], next_cursor))
 
 

@@ -200,12 +200,11 @@ def _require_annotate(access: ArticleAccess) -> None:
                         code="not_assigned")
 
 
-def page_of_visible_assertions(session: Session, user: User, article_id: int, *,
+def page_of_visible_assertions(session: Session, access: ArticleAccess, article_id: int, *,
                                after_id: int | None, limit: int
                                ) -> tuple[list[Assertion], int | None]:
-    """One keyset page (by id) of the article's assertions the user may see (blind review),
-    and the cursor of the next page."""
-    access = article_access(session, user, article_id)
+    """One keyset page (by id) of the article's assertions that ``access`` shows (blind
+    review), and the cursor of the next page."""
     if not access.can_see:
         raise NotFound("No such article.")
     stmt = (select(Assertion).where(Assertion.article_id == article_id)

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, func, insert, select, text
 
 from workbench.models import Article, Assertion, Assignment, Evidence
-from workbench.text import CONTEXT_LENGTH, canonicalize, content_hash
+from workbench.text import canonicalize, check_span, content_hash
 
 from . import corpus_text
 from .progress import ProgressLine, bar
@@ -188,11 +188,13 @@ class CorpusGenerator:
         self._next_assertion_id += 1
         self.counts.assertions += 1
         at = EPOCH + timedelta(minutes=serial, seconds=2)
+        # The same span check as every other writer (the corpus bypasses the services only to
+        # insert in bulk).
+        prefix, suffix = check_span(body.text, start, end, body.text[start:end])
         rows.assertions.append({
             "id": assertion_id, "article_id": serial, "reviewer_id": reviewer_id,
             "start_offset": start, "end_offset": end, "quote": body.text[start:end],
-            "prefix": body.text[max(0, start - CONTEXT_LENGTH):start],
-            "suffix": body.text[end:end + CONTEXT_LENGTH],
+            "prefix": prefix, "suffix": suffix,
             "tag": rng.choice(("sourced", "unsourced", "opinion")),
             "note": "" if rng.random() < 0.7 else "Checked against the wire copy.",
             "created_at": at, "updated_at": at, "version": 1,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+import regex
 from flask import Flask
 from sqlalchemy import func, select
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
@@ -116,10 +117,12 @@ def _audit_count(app: Flask, action: str) -> int:
 
 def _spans(count: int, seed: int) -> list[tuple[int, int, str]]:
     """``count`` valid (start, end, quote) triples over BODY, different for each seed."""
+    # Offsets on grapheme-cluster boundaries, as a browser selection gives them.
+    boundaries = [0] + [m.end() for m in regex.finditer(r"\X", BODY)]
     spans = []
     for j in range(count):
-        start = (seed * 37 + j * 11) % (len(BODY) - 8)
-        end = start + 1 + (seed + j) % 7
+        first = (seed * 37 + j * 11) % (len(boundaries) - 8)
+        start, end = boundaries[first], boundaries[first + 1 + (seed + j) % 7]
         spans.append((start, end, BODY[start:end]))
     return spans
 

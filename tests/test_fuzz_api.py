@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import regex
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, Phase, example, given, note, settings
@@ -198,7 +199,9 @@ def test_offsets_are_accepted_exactly_when_they_match(app: Flask,
     def check(triple: tuple[Any, Any, Any]) -> None:
         start, end, quote = triple
         note(f"start={start} end={end} quote={quote!r}")
-        valid = 0 <= start < end <= n and quote == body[start:end]
+        boundaries = {0, *(m.end() for m in regex.finditer(r"\X", body))}
+        valid = (0 <= start < end <= n and quote == body[start:end]
+                 and start in boundaries and end in boundaries)
         before = _counts(app)
         response = api.post(f"/articles/{article_id}/assertions",
                             json={"start": start, "end": end, "quote": quote, "tag": "sourced"})
@@ -216,7 +219,7 @@ def test_offsets_are_accepted_exactly_when_they_match(app: Flask,
 
     check()
     # The generator reached both sides of the property.
-    assert outcomes.count(201) >= 20 and outcomes.count(422) >= 20, outcomes
+    assert outcomes.count(201) >= 10 and outcomes.count(422) >= 20, outcomes
 
 
 @pytest.mark.parametrize("start, end", [

@@ -61,9 +61,14 @@ def test_submit_freezes_work_and_reveal_setting_decides_visibility(two_reviewers
     admin = page_as("ada", "admin")
     admin.refresh_csrf("/admin/settings")
     assert admin.post("/admin/settings", {"reveal_after_submit": "on"}).status_code == 200
-    assert reviewers_seen(rita, article_id) == ["omar", "rita"]
-    assert reviewers_seen(omar, article_id) == ["omar"]  # omar has not submitted
+    # Reveal shows only work its reviewer has submitted: omar's is still in progress.
+    assert reviewers_seen(rita, article_id) == ["rita"]
+    assert reviewers_seen(omar, article_id) == ["omar"]
     omars = omar.get(f"/articles/{article_id}/assertions").json["items"][0]["id"]
+    assert rita.get(f"/assertions/{omars}").status_code == 404
+    assert omar.post(f"/articles/{article_id}/submit").status_code == 200
+    assert reviewers_seen(rita, article_id) == ["omar", "rita"]
+    assert reviewers_seen(omar, article_id) == ["omar", "rita"]
     assert rita.patch(f"/assertions/{omars}", json={"tag": "opinion", "version": 1}
                       ).status_code == 403
 

@@ -18,11 +18,13 @@ from workbench.text import (
     CONTEXT_LENGTH,
     SeedArticle,
     Sentence,
+    SpanError,
     canonicalize,
+    check_span,
     codepoint_to_utf16,
     content_hash,
     parse_seed_text,
-    quote_context,
+    span_window,
     split_sentences,
     utf16_to_codepoint,
 )
@@ -141,7 +143,6 @@ class TestOffsetConversion:
         assert start == 7  # the accent does not take a code point of its own
         assert codepoint_to_utf16(body, start) == 8  # the emoji takes two units
         assert utf16_to_codepoint(body, 8) == 7
-        assert quote_context(body, start, start + 2, size=3) == (f" {EMOJI} ", "ok", "")
 
     def test_arabic_with_directional_marks(self) -> None:
         # Bidi controls are ordinary BMP code points: one unit, one code point each.
@@ -211,46 +212,112 @@ class TestOffsetConversion:
 
 
 # --------------------------------------------------------------------------
-# quote_context
+# check_span: the one span check of every writer
 # --------------------------------------------------------------------------
 
+FAMILY = "\U0001F468\u200d\U0001F469\u200d\U0001F467"  # 👨‍👩‍👧: three people joined by ZWJ
+FLAG_FR = "\U0001F1EB\U0001F1F7"  # 🇫🇷: two regional indicators
 
-class TestQuoteContext:
-    def test_default_size(self) -> None:
+
+def graphemes(text: str) -> list[int]:
+    """Cluster boundaries of ``text``, computed independently of workbench.text."""
+    import regex
+
+    return [0] + [m.end() for m in regex.finditer(r"\X", text)]
+
+
+class TestCheckSpan:
+    def test_gives_prefix_and_suffix(self) -> None:
         body = "x" * 40 + "QUOTE" + "y" * 40
-        prefix, quote, suffix = quote_context(body, 40, 45)
         assert CONTEXT_LENGTH == 32
-        assert (prefix, quote, suffix) == ("x" * 32, "QUOTE", "y" * 32)
+        assert check_span(body, 40, 45, "QUOTE") == ("x" * 32, "y" * 32)
 
     def test_context_is_clipped_at_the_edges(self) -> None:
-        assert quote_context("abcdef", 1, 3, size=4) == ("a", "bc", "def")
-        assert quote_context("abcdef", 0, 6) == ("", "abcdef", "")
-        assert quote_context("abcdef", 3, 3, size=1) == ("c", "", "d")
-        assert quote_context("abcdef", 2, 4, size=0) == ("", "cd", "")
+        assert check_span("abcdef", 1, 3, "bc") == ("a", "def")
+        assert check_span("abcdef", 0, 6, "abcdef") == ("", "")
 
     def test_counts_code_points_not_units(self) -> None:
         body = f"{EMOJI}{EMOJI}{HEALTH_WORKER}!"
-        assert quote_context(body, 2, 6, size=1) == (EMOJI, HEALTH_WORKER, "!")
+        prefix, suffix = check_span(body, 2, 6, HEALTH_WORKER)
+        assert (prefix, suffix) == (EMOJI * 2, "!")
 
-    @pytest.mark.parametrize(("start", "end"), [(-1, 2), (2, 7), (4, 3)])
-    def test_invalid_spans(self, start: int, end: int) -> None:
-        with pytest.raises(ValueError):
-            quote_context("abcdef", start, end)
+    def test_offsets_refer_to_composed_text(self) -> None:
+        body = canonicalize(f"Cafe\u0301 {EMOJI} ok")
+        assert check_span(body, 7, 9, "ok") == (f"Caf\u00e9 {EMOJI} ", "")
 
-    def test_negative_size(self) -> None:
-        with pytest.raises(ValueError):
-            quote_context("abcdef", 1, 2, size=-1)
+    @pytest.mark.parametrize(("start", "end", "quote", "field"), [
+        (-1, 2, "ab", "start"), (3, 3, "", "end"), (4, 3, "", "end"),
+        (2, 7, "cdef", "end"),  # past the text, though the quote is the body's tail
+        (1, 3, "bc ", "quote"), (1, 3, "BC", "quote"), (1, 3, " bc", "quote"),
+        (True, 3, "bc", "start"), (1, 3.0, "bc", "end"), ("1", 3, "bc", "start"),
+        (1, 3, None, "quote"),
+    ])
+    def test_refusals_name_the_field(self, start: object, end: object, quote: object,
+                                     field: str) -> None:
+        with pytest.raises(SpanError) as caught:
+            check_span("abcdef", start, end, quote)
+        assert caught.value.field == field
+        assert caught.value.message
+
+    def test_a_quote_in_another_normal_form_is_another_text(self) -> None:
+        body = canonicalize("Le caf\u00e9 ferme.")
+        start = body.index("caf")
+        nfd = unicodedata.normalize("NFD", body[start:start + 4])
+        assert nfd != body[start:start + 4]
+        with pytest.raises(SpanError) as caught:
+            check_span(body, start, start + 4, nfd)
+        assert caught.value.field == "quote"
+
+    @pytest.mark.parametrize(("text", "cut"), [
+        (f"a {FAMILY} b", 3),  # after the first person, before the ZWJ
+        (f"a {FAMILY} b", 4),  # after the ZWJ
+        (f"a {FLAG_FR} b", 3),  # between the two regional indicators
+        ("a e\u0301\u0302 b", 3),  # before a combining mark (no composed form exists)
+        (f"a {HEALTH_WORKER} b", 5),  # before the variation selector
+    ])
+    def test_offsets_inside_a_grapheme_cluster_are_refused(self, text: str, cut: int) -> None:
+        assert cut not in graphemes(text)
+        with pytest.raises(SpanError) as caught:
+            check_span(text, 0, cut, text[:cut])
+        assert caught.value.field == "end"
+        with pytest.raises(SpanError) as caught:
+            check_span(text, cut, len(text), text[cut:])
+        assert caught.value.field == "start"
+
+    def test_whole_clusters_and_arabic_with_marks_are_accepted(self) -> None:
+        for text in (f"a {FAMILY} b", f"a {FLAG_FR} b", ARABIC_BODY):
+            for start in graphemes(text)[:-1]:
+                for end in graphemes(text):
+                    if end > start:
+                        check_span(text, start, end, text[start:end])
+
+    def test_a_window_gives_what_the_whole_body_gives(self) -> None:
+        body = ("Ein Satz. " * 20) + FAMILY + (" und mehr" * 20)
+        start = body.index(FAMILY)
+        end = start + len(FAMILY)
+        first, past = span_window(start, end)
+        window = body[first:past]
+        assert check_span(window, start, end, FAMILY, body_start=first,
+                          body_length=len(body)) == check_span(body, start, end, FAMILY)
+        with pytest.raises(SpanError) as caught:
+            check_span(window, start, end - 1, body[start:end - 1], body_start=first,
+                       body_length=len(body))
+        assert caught.value.field == "end"
 
     @PROPERTY_SETTINGS
-    @given(canonical_text, st.data(), st.integers(min_value=0, max_value=40))
-    def test_reconstructs_the_body(self, body: str, data: st.DataObject, size: int) -> None:
-        start = data.draw(st.integers(min_value=0, max_value=len(body)))
-        end = data.draw(st.integers(min_value=start, max_value=len(body)))
-        prefix, quote, suffix = quote_context(body, start, end, size)
-        assert quote == body[start:end]
-        assert len(prefix) == min(size, start)
-        assert len(suffix) == min(size, len(body) - end)
-        assert body[start - len(prefix) : end + len(suffix)] == prefix + quote + suffix
+    @given(canonical_text, st.data())
+    def test_accepts_exactly_the_cluster_boundaries(self, body: str, data: st.DataObject) -> None:
+        start = data.draw(st.integers(min_value=0, max_value=max(len(body) - 1, 0)))
+        end = data.draw(st.integers(min_value=start + 1, max_value=len(body) + 1))
+        boundaries = graphemes(body)
+        try:
+            prefix, suffix = check_span(body, start, end, body[start:end])
+        except SpanError as error:
+            assert (end > len(body) or start not in boundaries or end not in boundaries), error
+            return
+        assert start in boundaries and end in boundaries
+        assert prefix == body[max(start - CONTEXT_LENGTH, 0):start]
+        assert suffix == body[end:end + CONTEXT_LENGTH]
 
 
 # --------------------------------------------------------------------------

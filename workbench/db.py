@@ -1,7 +1,10 @@
-"""Engine and request-scoped sessions.
+"""Engine, sessions and the unit of work.
 
-Services flush; the request commits once in ``after_request`` when the response is a success,
-and rolls back otherwise, so a refused request writes nothing.
+The unit of work: services flush and never commit or end a transaction they did not open. A
+request is one unit of work: ``web`` ends it with ``db.end_request`` (commit when the response is a
+success, roll back otherwise; ``db.finish_writes`` commits early before a page renders), so a refused request writes nothing. The CLI
+and scripts use ``db.transaction()``: one transaction, committed on success, rolled back on any
+exception. ``read_phase`` marks the reads that come before the writes (see there).
 """
 from __future__ import annotations
 
@@ -86,19 +89,25 @@ def _begin_immediate(dbapi_connection: sqlite3.Connection) -> None:
 
 @contextmanager
 def read_phase(session: Session) -> Iterator[None]:
-    """Reads that come before a request's writes, kept out of SQLite's write lock.
+    """Reads that come before a unit of work's writes, kept out of SQLite's write lock.
 
-    Inside, a new SQLite transaction begins DEFERRED (a read snapshot); on leaving, that
-    transaction is ended (nothing was written), so the writes that follow take the write lock
-    (BEGIN IMMEDIATE) only for themselves. Whatever the writes depend on must then be re-checked
-    by the writes themselves (a guarded INSERT, a version in the WHERE clause). On PostgreSQL,
-    whose writers do not block each other this way, it changes nothing."""
+    When no transaction is open yet (a request's first reads), the SQLite transaction begun
+    inside is DEFERRED (a read snapshot) and is ended on leaving (it wrote nothing), so the
+    writes that follow take the write lock (BEGIN IMMEDIATE) only for themselves; whatever the
+    writes depend on must then be re-checked by the writes themselves (a guarded INSERT, a
+    version in the WHERE clause). Inside a transaction that is already open (a script's
+    ``db.transaction()``, a request that has written), it changes nothing: it never ends a
+    transaction it did not begin. On PostgreSQL, whose writers do not block each other this
+    way, it changes nothing either."""
+    began_here = not session.in_transaction()
     token = write_intent.set(False)
     try:
         yield
     finally:
         write_intent.reset(token)
-        if session.get_bind().dialect.name == "sqlite" and session.in_transaction():
+        if (began_here and session.in_transaction()
+                and session.get_bind().dialect.name == "sqlite"):
+            # Only reads happened in it: ending it keeps loaded objects (no expiry on commit).
             session.commit()
 
 
@@ -132,6 +141,21 @@ class Database:
         if "db_session" not in g:
             g.db_session = self._state.session_factory()
         return g.db_session  # type: ignore[no-any-return]
+
+    def finish_writes(self) -> None:
+        """End the request's writes early: commit them before the response renders, so SQLite's
+        write lock is not held while a page is drawn. The rest of the request only reads (in a
+        new transaction); its end still commits or rolls back as usual."""
+        self.session.commit()
+
+    def end_request(self, success: bool) -> None:
+        """The end of a request's unit of work: commit on success, roll back otherwise."""
+        session = g.get("db_session")
+        if session is not None:
+            if success:
+                session.commit()
+            else:
+                session.rollback()
 
     def _close_session(self, _exc: BaseException | None) -> None:
         session = g.pop("db_session", None)

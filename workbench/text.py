@@ -14,15 +14,21 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+import regex
+
 __all__ = [
     "CONTEXT_LENGTH",
+    "GRAPHEME_CONTEXT",
     "SeedArticle",
+    "SpanError",
     "Sentence",
     "canonicalize",
+    "check_offsets",
+    "check_span",
     "codepoint_to_utf16",
     "content_hash",
     "parse_seed_text",
-    "quote_context",
+    "span_window",
     "split_sentences",
     "utf16_to_codepoint",
 ]
@@ -98,19 +104,84 @@ def codepoint_to_utf16(text: str, offset: int) -> int:
 
 
 # --------------------------------------------------------------------------
-# Quotes with context (W3C TextQuoteSelector style)
+# Spans: the one check every writer of an assertion goes through
 # --------------------------------------------------------------------------
 
+# How far either side of an offset the grapheme check looks; a window read from the database
+# must hold this much text around the span (see ``span_window``).
+GRAPHEME_CONTEXT = 32
+_CLUSTER = regex.compile(r"\X")
 
-def quote_context(body: str, start: int, end: int, size: int = CONTEXT_LENGTH) -> tuple[str, str, str]:
-    """Return ``(prefix, quote, suffix)`` for ``body[start:end]`` with up to ``size`` code points either side."""
-    _require_offset(start, len(body), "start offset")
-    _require_offset(end, len(body), "end offset")
-    if start > end:
-        raise ValueError(f"start offset {start} is after end offset {end}")
-    if size < 0:
-        raise ValueError(f"context size must not be negative, got {size}")
-    return body[max(0, start - size) : start], body[start:end], body[end : end + size]
+
+class SpanError(ValueError):
+    """A span that cannot be stored; ``field`` names the input at fault (start, end or quote)."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def check_offsets(start: object, end: object) -> tuple[int, int]:
+    """The checks that need no text: whole numbers, ``0 <= start < end``."""
+    for name, value in (("start", start), ("end", end)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise SpanError(f"{name} must be a whole number of characters.", name)
+    assert isinstance(start, int) and isinstance(end, int)
+    if start < 0:
+        raise SpanError("start must be 0 or more.", "start")
+    if start >= end:
+        raise SpanError("start must be before end.", "end")
+    return start, end
+
+
+def span_window(start: int, end: int) -> tuple[int, int]:
+    """``(first, past)`` code points of the body that ``check_span`` needs for this span:
+    the quote, its prefix and suffix, and the text the grapheme check looks at."""
+    margin = CONTEXT_LENGTH + GRAPHEME_CONTEXT
+    return max(start - margin, 0), end + margin
+
+
+def _splits_cluster(text: str, index: int) -> bool:
+    """Whether ``index`` falls inside an extended grapheme cluster of ``text``."""
+    if index <= 0 or index >= len(text):
+        return False
+    first = max(index - 2 * GRAPHEME_CONTEXT, 0)
+    for match in _CLUSTER.finditer(text, first, min(index + GRAPHEME_CONTEXT, len(text))):
+        if match.end() >= index:
+            return match.end() != index and match.start() != index
+    return False
+
+
+def check_span(body: str, start: object, end: object, quote: object, *, body_start: int = 0,
+               body_length: int | None = None) -> tuple[str, str]:
+    """Check that ``quote`` is exactly the body's text from ``start`` to ``end`` (code points)
+    and that neither offset splits a grapheme cluster; return the ``(prefix, suffix)`` to store.
+
+    ``body`` may be a window of the article (``body_start`` is then its first code point in the
+    article and ``body_length`` the article's length), as read by ``span_window``. Raises
+    ``SpanError`` naming the field at fault. The quote must match exactly: no trimming, no
+    case folding, no normalisation (the body is canonical already; a quote in another normal
+    form is another text)."""
+    start, end = check_offsets(start, end)
+    length = len(body) + body_start if body_length is None else body_length
+    if end > length:
+        raise SpanError(f"end is past the end of the article ({length} code points).", "end")
+    if not isinstance(quote, str):
+        raise SpanError("quote must be text.", "quote")
+    local_start, local_end = start - body_start, end - body_start
+    if local_start < 0 or local_end > len(body):
+        raise ValueError("the body window does not hold the span")  # a caller's bug
+    if body[local_start:local_end] != quote:
+        raise SpanError("quote differs from the article text between start and end.", "quote")
+    if _splits_cluster(body, local_start):
+        raise SpanError("start falls inside a character (a grapheme cluster such as an emoji "
+                        "sequence or a letter with its accents).", "start")
+    if _splits_cluster(body, local_end):
+        raise SpanError("end falls inside a character (a grapheme cluster such as an emoji "
+                        "sequence or a letter with its accents).", "end")
+    prefix = body[max(local_start - CONTEXT_LENGTH, 0):local_start]
+    return prefix, body[local_end:local_end + CONTEXT_LENGTH]
 
 
 # --------------------------------------------------------------------------

@@ -111,12 +111,7 @@ def _begin_unit_of_work() -> None:
 
 def _finish_unit_of_work(response: Response) -> Response:
     """Commit once for a successful request; a refused or failed one writes nothing."""
-    session = g.get("db_session")
-    if session is not None:
-        if response.status_code < 400:
-            session.commit()
-        else:
-            session.rollback()
+    db.end_request(response.status_code < 400)
     return response
 
 

@@ -13,7 +13,7 @@ from ..config import MAX_ARTICLE_BODY_BYTES, MAX_URL_LENGTH
 from ..models import TAGS, Article, Assertion, Assignment, User
 from ..text import canonicalize, content_hash
 from . import audit
-from .access import ArticleAccess, article_access
+from .policy import ArticleAccess, article_access, require
 from .errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
 
 MAX_TITLE_LENGTH = 500

@@ -6,6 +6,7 @@ and inserts with Core statements, without loading the article or building ORM ob
 """
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,10 +19,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..db import read_phase
 from ..models import (STANCES, TAGS, Article, Assertion, Assignment, AssignmentStatus, AuditEvent,
                       Evidence, User, utcnow)
-from ..text import CONTEXT_LENGTH
+from ..config import MAX_INT
+from ..text import SpanError, check_offsets, check_span, span_window
 from . import audit
-from .access import ArticleAccess, article_access
 from .articles import validate_http_url
+from .policy import SUBMITTED, ArticleAccess, article_access, require
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 MAX_NOTE_LENGTH = 10_000
@@ -78,7 +80,7 @@ def evidence_dict(evidence: Evidence, added_by: str | None = None) -> dict[str, 
 
 
 def assertion_dict(assertion: Assertion) -> dict[str, Any]:
-    """The API's view of an assertion (and the audit trail's)."""
+    """The one shape of an assertion: the API's, the audit trail's, the exports'."""
     return {
         "id": assertion.id, "article_id": assertion.article_id,
         "reviewer": assertion.reviewer.username, "start": assertion.start, "end": assertion.end,
@@ -90,6 +92,18 @@ def assertion_dict(assertion: Assertion) -> dict[str, Any]:
     }
 
 
+def new_assertion_dict(assertion_id: int, row: dict[str, Any], owner: str) -> dict[str, Any]:
+    """``assertion_dict``'s shape for a row just inserted (no ORM object is built on the hot
+    path); evidence is appended by the caller."""
+    return {
+        "id": assertion_id, "article_id": row["article_id"], "reviewer": owner,
+        "start": row["start_offset"], "end": row["end_offset"], "quote": row["quote"],
+        "prefix": row["prefix"], "suffix": row["suffix"], "tag": row["tag"],
+        "note": row["note"], "version": row["version"], "evidence": [],
+        "created_at": row["created_at"].isoformat(), "updated_at": row["updated_at"].isoformat(),
+    }
+
+
 def _audit_view(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if k not in ("prefix", "suffix")}
 
@@ -97,20 +111,27 @@ def _audit_view(record: dict[str, Any]) -> dict[str, Any]:
 _articles, _assignments = Article.__table__, Assignment.__table__
 _assertions, _audit_events = Assertion.__table__, AuditEvent.__table__
 
-# The hot path's statements are built once; each save only binds values.
-_SPAN_CHECK = (
+# The hot path's statements are built once; each save only binds values. One query reads the
+# article's length, the window of its body that the span check needs, and the owner's
+# assignment status.
+_SPAN_WINDOW = (
     select(func.length(_articles.c.body),
-           func.substr(_articles.c.body, bindparam("quote_from"), bindparam("quote_length")),
-           func.substr(_articles.c.body, bindparam("prefix_from"), bindparam("prefix_length")),
-           func.substr(_articles.c.body, bindparam("suffix_from"), CONTEXT_LENGTH),
+           func.substr(_articles.c.body, bindparam("window_from"), bindparam("window_length")),
            _assignments.c.status)
+    .select_from(_articles.outerjoin(_assignments, and_(
+        _assignments.c.article_id == _articles.c.id,
+        _assignments.c.reviewer_id == bindparam("reviewer_id"))))
+    .where(_articles.c.id == bindparam("article_id")))
+_WHOLE_BODY = (
+    select(_articles.c.body, _assignments.c.status)
     .select_from(_articles.outerjoin(_assignments, and_(
         _assignments.c.article_id == _articles.c.id,
         _assignments.c.reviewer_id == bindparam("reviewer_id"))))
     .where(_articles.c.id == bindparam("article_id")))
 _ASSERTION_COLUMNS = ["article_id", "reviewer_id", "start_offset", "end_offset", "quote", "prefix",
                       "suffix", "tag", "note", "created_at", "updated_at", "version"]
-# Inserted only while the reviewer's assignment is still open, checked in the same statement,
+_PLAIN_INSERT = insert(_assertions).returning(_assertions.c.id, sort_by_parameter_order=True)
+# Inserted only while the owner's assignment is still open, checked in the same statement,
 # so a review submitted between the checks above and this write cannot gain an assertion.
 _GUARDED_INSERT = (
     insert(_assertions)
@@ -123,57 +144,149 @@ _GUARDED_INSERT = (
     .returning(_assertions.c.id))
 
 
+class Guard(enum.Enum):
+    """What must hold for assertions to be written, checked by ``insert_assertions``."""
+
+    # A reviewer's own work: the owner is the actor, assigned to the article, not yet submitted
+    # (re-checked inside the INSERT itself).
+    OPEN_ASSIGNMENT = "open_assignment"
+    # A consensus assertion: the actor may adjudicate the article.
+    ADJUDICATION = "adjudication"
+    # An import: the caller (the CLI, an admin's upload) has authorised the whole batch.
+    IMPORT = "import"
+
+
+@dataclass(frozen=True, slots=True)
+class NewAssertion:
+    """One assertion to write, as a writer gives it (offsets in code points)."""
+
+    start: Any
+    end: Any
+    quote: Any
+    tag: Any
+    note: Any = ""
+    evidence: Sequence[EvidenceInput] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    start: int
+    end: int
+    quote: str
+    tag: str
+    note: str
+    links: list[EvidenceInput]
+
+
+def _validated(item: NewAssertion, prefix: str) -> _Checked:
+    """Every check that needs no text; field names carry ``prefix`` (``items[3].``) in batches."""
+    try:
+        tag = validate_tag(item.tag)
+        note = validate_note(item.note)
+        if len(item.evidence) > MAX_EVIDENCE_PER_REQUEST:
+            raise ValidationFailed(f"At most {MAX_EVIDENCE_PER_REQUEST} evidence links at once.",
+                                   "evidence")
+        links = [validate_evidence(link, f"evidence[{i}].") for i, link in enumerate(item.evidence)]
+        start, end = check_offsets(item.start, item.end)
+        if end > MAX_INT:
+            raise SpanError("end is past the end of the article.", "end")
+    except SpanError as error:
+        raise ValidationFailed(error.message, prefix + error.field) from None
+    except ValidationFailed as error:
+        if prefix:
+            raise ValidationFailed(error.message, prefix + (error.field or "")) from None
+        raise
+    return _Checked(start, end, item.quote, tag, note, links)
+
+
+def _read_spans(session: Session, article_id: int, owner: User,
+                items: list[_Checked]) -> tuple[list[tuple[str, str]], str | None]:
+    """Check every span against the stored body; return their (prefix, suffix) and the owner's
+    assignment status. One query for one span (a window of the body), one for a batch."""
+    with read_phase(session):
+        if len(items) == 1:
+            first, past = span_window(items[0].start, items[0].end)
+            row = session.connection().execute(_SPAN_WINDOW, {
+                "window_from": first + 1, "window_length": past - first,
+                "reviewer_id": owner.id, "article_id": article_id}).first()
+            if row is None:
+                raise NotFound("No such article.")
+            length, window, status = row
+            windows = [(window, first, length)]
+        else:
+            row = session.connection().execute(_WHOLE_BODY, {
+                "reviewer_id": owner.id, "article_id": article_id}).first()
+            if row is None:
+                raise NotFound("No such article.")
+            body, status = row
+            windows = [(body, 0, len(body))] * len(items)
+    return windows, status  # type: ignore[return-value]
+
+
+def insert_assertions(session: Session, article_id: int, items: Sequence[NewAssertion], *,
+                      owner: User, actor: User | None, guard: Guard) -> list[dict[str, Any]]:
+    """Write assertions on one article, in the caller's transaction, after the one span check
+    (``text.check_span``) and the ``guard``; returns each as ``assertion_dict`` shapes it.
+
+    All or nothing: the first bad item raises (its field named ``items[i].field`` when there
+    are several) before anything is written. Never commits."""
+    prefix = (lambda i: f"items[{i}].") if len(items) > 1 else (lambda i: "")
+    checked = [_validated(item, prefix(i)) for i, item in enumerate(items)]
+    if not checked:
+        return []
+    windows, status = _read_spans(session, article_id, owner, checked)
+    _check_guard(session, guard, article_id, owner, actor, status)
+    now = utcnow()
+    params = []
+    for i, (item, (text, first, length)) in enumerate(zip(checked, windows)):
+        try:
+            span_prefix, span_suffix = check_span(text, item.start, item.end, item.quote,
+                                                  body_start=first, body_length=length)
+        except SpanError as error:
+            raise ValidationFailed(error.message, prefix(i) + error.field) from None
+        params.append({
+            "article_id": article_id, "reviewer_id": owner.id, "start_offset": item.start,
+            "end_offset": item.end, "quote": item.quote, "prefix": span_prefix,
+            "suffix": span_suffix, "tag": item.tag, "note": item.note, "created_at": now,
+            "updated_at": now, "version": 1})
+    connection = session.connection()
+    if guard is Guard.OPEN_ASSIGNMENT:
+        ids = [connection.execute(_GUARDED_INSERT, row).scalar() for row in params]
+        if None in ids:
+            raise Forbidden(SUBMITTED[0], code=SUBMITTED[1])
+    else:
+        ids = list(connection.execute(_PLAIN_INSERT, params).scalars())
+    records = []
+    for assertion_id, item, row in zip(ids, checked, params):
+        record = new_assertion_dict(assertion_id, row, owner.username)
+        for link in item.links:
+            record["evidence"].append(_insert_evidence(session, actor or owner, assertion_id,
+                                                       link, now))
+        audit.record(session, actor, "assertion.create", "assertion", assertion_id,
+                     article_id=article_id, after=_audit_view(record))
+        records.append(record)
+    return records
+
+
+def _check_guard(session: Session, guard: Guard, article_id: int, owner: User,
+                 actor: User | None, status: str | None) -> None:
+    if guard is Guard.OPEN_ASSIGNMENT:
+        if actor is None or actor.id != owner.id:
+            raise Forbidden("Reviewers write only their own assertions.", code="not_owner")
+        require(article_access(session, owner, article_id, status, known=True), "can_annotate")
+    elif guard is Guard.ADJUDICATION:
+        if actor is None:
+            raise Forbidden("Only supervisors settle the consensus.", code="not_supervisor")
+        require(article_access(session, actor, article_id), "can_adjudicate")
+
+
 def create_assertion(session: Session, user: User, article_id: int, *, start: int, end: int,
                      quote: str, tag: str, note: str = "",
                      evidence: Sequence[EvidenceInput] = ()) -> dict[str, Any]:
-    """Save a reviewer's tagged span after checking it against the canonical body."""
-    tag = validate_tag(tag)
-    note = validate_note(note)
-    if len(evidence) > MAX_EVIDENCE_PER_REQUEST:
-        raise ValidationFailed(f"At most {MAX_EVIDENCE_PER_REQUEST} evidence links at once.",
-                               "evidence")
-    links = [validate_evidence(item, f"evidence[{i}].") for i, item in enumerate(evidence)]
-    if start < 0:
-        raise ValidationFailed("start must be 0 or more.", "start")
-    if start >= end:
-        raise ValidationFailed("start must be before end.", "end")
-
-    context_start = max(start - CONTEXT_LENGTH, 0)
-    with read_phase(session):
-        row = session.connection().execute(_SPAN_CHECK, {
-            "quote_from": start + 1, "quote_length": end - start,
-            "prefix_from": context_start + 1, "prefix_length": start - context_start,
-            "suffix_from": end + 1, "reviewer_id": user.id, "article_id": article_id}).first()
-    if row is None:
-        raise NotFound("No such article.")
-    length, body_quote, prefix, suffix, status = row
-    access = article_access(session, user, article_id, status, known=True)
-    _require_annotate(access)
-    if end > length:
-        raise ValidationFailed(f"end is past the end of the article ({length} code points).",
-                               "end")
-    if quote != body_quote:
-        raise ValidationFailed("quote differs from the article text between start and end.",
-                               "quote")
-
-    now = utcnow()
-    connection = session.connection()
-    assertion_id = connection.execute(_GUARDED_INSERT, {
-        "article_id": article_id, "reviewer_id": user.id, "start_offset": start,
-        "end_offset": end, "quote": quote, "prefix": prefix, "suffix": suffix, "tag": tag,
-        "note": note, "created_at": now, "updated_at": now, "version": 1}).scalar()
-    if assertion_id is None:
-        raise Forbidden("You submitted this article; your assertions can no longer change.",
-                        code="submitted")
-    record = {"id": assertion_id, "article_id": article_id, "reviewer": user.username,
-              "start": start, "end": end, "quote": quote, "prefix": prefix, "suffix": suffix,
-              "tag": tag, "note": note, "version": 1, "evidence": [],
-              "created_at": now.isoformat(), "updated_at": now.isoformat()}
-    for link in links:
-        record["evidence"].append(_insert_evidence(session, user, assertion_id, link, now))
-    audit.record(session, user, "assertion.create", "assertion", assertion_id,
-                 article_id=article_id, after=_audit_view(record))
-    return record
+    """Save a reviewer's own tagged span (the hot path)."""
+    return insert_assertions(session, article_id, [NewAssertion(start, end, quote, tag, note,
+                                                                evidence)],
+                             owner=user, actor=user, guard=Guard.OPEN_ASSIGNMENT)[0]
 
 
 _INSERT_EVIDENCE = insert(Evidence.__table__).returning(Evidence.__table__.c.id)
@@ -187,17 +300,6 @@ def _insert_evidence(session: Session, user: User, assertion_id: int, link: Evid
     return {"id": evidence_id, "assertion_id": assertion_id, "url": link.url,
             "title": link.title, "note": link.note, "stance": link.stance,
             "added_by": user.username, "created_at": now.isoformat()}
-
-
-def _require_annotate(access: ArticleAccess) -> None:
-    if not access.can_see:
-        raise NotFound("No such article.")
-    if not access.can_annotate:
-        if access.assignment_status == "submitted":
-            raise Forbidden("You submitted this article; your assertions can no longer change.",
-                            code="submitted")
-        raise Forbidden("Only the reviewers assigned to an article annotate it.",
-                        code="not_assigned")
 
 
 def page_of_visible_assertions(session: Session, access: ArticleAccess, article_id: int, *,
@@ -281,18 +383,24 @@ def get_assertion_for(session: Session, user: User, assertion_id: int,
     """An assertion the user may see (else NotFound); with ``for_change``, one they may change."""
     # A change locks the row (PostgreSQL; SQLite's writers are serialised already), so a
     # concurrent edit or delete waits for this one instead of failing in the middle of it.
+    if for_change:
+        # Read what is stored now, even over a copy this session loaded before: a copy of an
+        # older version would otherwise fail the version check while loading.
+        loaded = session.identity_map.get(session.identity_key(Assertion, assertion_id))
+        if loaded is not None:
+            session.expire(loaded)
     assertion = session.get(Assertion, assertion_id, with_for_update=for_change or None,
                             populate_existing=for_change)
     if assertion is None:
         raise NotFound("No such assertion.")
     access = article_access(session, user, assertion.article_id)
-    if not access.can_see or not access.sees_reviewer(assertion.reviewer_id):
+    if not access.can_see_reviewer(assertion.reviewer_id):
         raise NotFound("No such assertion.")
     if for_change:
         if assertion.reviewer_id != user.id:
             raise Forbidden("Only the reviewer who made an assertion changes it.",
                             code="not_owner")
-        _require_annotate(access)
+        require(access, "can_annotate")
     return assertion, access
 
 
@@ -314,17 +422,20 @@ def update_assertion(session: Session, user: User, assertion_id: int, *, version
         assertion.note = note
     if session.is_modified(assertion):
         assertion.updated_at = utcnow()
+        savepoint = session.begin_nested()
         try:
             session.flush()  # UPDATE ... WHERE version = :read_version
         except StaleDataError:
-            # A concurrent writer won between our read and our UPDATE: the failed flush has
-            # ended the transaction, so start a new one to read what is stored now.
-            session.rollback()
-            current = session.get(Assertion, assertion_id)
+            # A concurrent writer won between our read and our UPDATE: undo only this flush
+            # (the caller's transaction goes on) and report what is stored now.
+            savepoint.rollback()
+            current = session.get(Assertion, assertion_id, populate_existing=True)
             if current is None:
-                raise NotFound("No such assertion.")
+                raise NotFound("No such assertion.") from None
             raise Conflict("This assertion was changed since you loaded it; nothing was saved.",
-                           current=assertion_dict(current), field="version", code="stale")
+                           current=assertion_dict(current), field="version",
+                           code="stale") from None
+        savepoint.commit()
         audit.record(session, user, "assertion.update", "assertion", assertion.id,
                      article_id=assertion.article_id, before=before,
                      after=_audit_view(assertion_dict(assertion)))
@@ -360,10 +471,14 @@ def add_evidence(session: Session, user: User, assertion_id: int,
 
 
 def get_evidence_for(session: Session, user: User, evidence_id: int) -> Evidence:
+    """An evidence link on an assertion the user may see; one answer for missing and hidden."""
     evidence = session.get(Evidence, evidence_id)
-    if evidence is None:
-        raise NotFound("No such evidence link.")
-    get_assertion_for(session, user, evidence.assertion_id)  # NotFound if invisible
+    try:
+        if evidence is None:
+            raise NotFound()
+        get_assertion_for(session, user, evidence.assertion_id)
+    except NotFound:
+        raise NotFound("No such evidence link.") from None
     return evidence
 
 

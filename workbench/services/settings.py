@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Setting, User
 from . import audit
-from .access import DEFAULT_SETTINGS, get_setting
+from .policy import DEFAULT_SETTINGS, get_setting
 from .errors import ValidationFailed
 
 

@@ -14,7 +14,7 @@ from ..models import ROLES, User
 from ..services import audit as audit_service
 from ..services import settings as settings_service
 from ..services import users as users_service
-from ..services.access import REVEAL_AFTER_SUBMIT
+from ..services.policy import REVEAL_AFTER_SUBMIT
 from ..services.errors import Conflict, ValidationFailed
 from .access import admin_required, supervisor_required
 from .pages import is_fragment_request

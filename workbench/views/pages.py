@@ -159,9 +159,8 @@ def render_workspace(article_id: int, status: int = 200, **extra: Any):  # type:
 def after_change(article_id: int, focus: str | None = None):  # type: ignore[no-untyped-def]
     """htmx gets the refreshed workspace; a plain form post is redirected (post/redirect/get)."""
     if is_fragment_request():
-        # The change is complete: commit it now, so SQLite's write lock is not held while the
-        # workspace renders (a failure while rendering no longer concerns the saved change).
-        db.session.commit()
+        # The change is complete: a failure while rendering no longer concerns it.
+        db.finish_writes()
         return render_workspace(article_id, focus=focus)
     if focus and focus.startswith("assertion-"):
         return redirect(url_for("pages.article_detail", article_id=article_id,
@@ -216,12 +215,10 @@ def update_assertion(assertion_id: int):  # type: ignore[no-untyped-def]
             db.session, me(), assertion_id, version=form_int("version"),
             tag=submitted["tag"], note=submitted["note"])
     except Conflict as error:
-        db.session.rollback()
         return render_workspace(article_id, 409, focus=f"assertion-{assertion_id}",
                                 conflicts={assertion_id: {"current": error.current,
                                                           "yours": submitted}})
     except ValidationFailed as error:
-        db.session.rollback()
         return render_workspace(article_id, 422, focus=f"assertion-{assertion_id}",
                                 card_errors={assertion_id: {error.field: error.message}})
     return after_change(article_id, focus=f"assertion-{assertion_id}")

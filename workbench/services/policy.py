@@ -1,0 +1,152 @@
+"""The access policy: who may see and do what, computed in one place.
+
+Two records carry named rights: ``ProjectAccess`` (what a user may do across the project, from
+their role) and ``ArticleAccess`` (what they may do on one article, from role, assignment,
+submission and settings). Views, API routes and services ask them through ``require``, which
+applies the one rule for refusals:
+
+- 404 (``NotFound``) for what the caller may not know exists: an article they are not assigned,
+  another reviewer's work under blind review, a supervisor's page to a reviewer;
+- 403 (``Forbidden``, with a ``code``) for what they see but may not change: their own submitted
+  review (``submitted``), an article they see but may not assign (``not_supervisor``).
+
+Nothing else in the app tests a role string.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Assignment, AssignmentStatus, Role, Setting, User
+from .errors import Forbidden, NotFound
+
+REVEAL_AFTER_SUBMIT = "reveal_after_submit"
+DEFAULT_SETTINGS: dict[str, object] = {REVEAL_AFTER_SUBMIT: False}
+
+
+def get_setting(session: Session, key: str) -> object:
+    value = session.scalar(select(Setting.value).where(Setting.key == key))
+    return DEFAULT_SETTINGS.get(key) if value is None else value
+
+
+# -- The project ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ProjectAccess:
+    """What one user may do across the project; refused rights answer 404 (see ``require``)."""
+
+    can_see_all_articles: bool
+    can_add_articles: bool
+    can_assign: bool
+    can_adjudicate: bool
+    can_write_verdict: bool
+    can_export: bool
+    can_read_audit: bool
+    can_manage_users: bool
+    can_manage_settings: bool
+    can_manage_all_tokens: bool
+
+
+def project_access(user: User | None) -> ProjectAccess:
+    """The project-wide rights of ``user`` (anonymous: none)."""
+    role = getattr(user, "role", None)
+    supervises = role in (Role.supervisor.value, Role.admin.value)
+    administers = role == Role.admin.value
+    return ProjectAccess(
+        can_see_all_articles=supervises, can_add_articles=supervises, can_assign=supervises,
+        can_adjudicate=supervises, can_write_verdict=supervises, can_export=supervises,
+        can_read_audit=supervises, can_manage_users=administers,
+        can_manage_settings=administers, can_manage_all_tokens=administers)
+
+
+# -- One article ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ArticleAccess:
+    """What one user may do on one article."""
+
+    can_see: bool
+    can_annotate: bool
+    can_assign: bool
+    can_adjudicate: bool
+    can_write_verdict: bool
+    can_export: bool
+    # None means every reviewer's assertions; otherwise the reviewer ids whose work is visible.
+    visible_reviewers: frozenset[int] | None
+    assignment_status: str | None
+
+    def can_see_reviewer(self, reviewer: User | int) -> bool:
+        """Whether this reviewer's work on the article is visible (blind review)."""
+        reviewer_id = reviewer if isinstance(reviewer, int) else reviewer.id
+        return self.can_see and (self.visible_reviewers is None
+                                 or reviewer_id in self.visible_reviewers)
+
+
+NO_ACCESS = ArticleAccess(can_see=False, can_annotate=False, can_assign=False,
+                          can_adjudicate=False, can_write_verdict=False, can_export=False,
+                          visible_reviewers=frozenset(), assignment_status=None)
+
+
+def article_access(session: Session, user: User, article_id: int,
+                   assignment_status: str | None = None, *, known: bool = False) -> ArticleAccess:
+    """The caller's rights on an article; pass ``known=True`` with a status already loaded
+    (the save path reads it in the same query as the span)."""
+    project = project_access(user)
+    if project.can_see_all_articles:
+        return ArticleAccess(can_see=True, can_annotate=False, can_assign=project.can_assign,
+                             can_adjudicate=project.can_adjudicate,
+                             can_write_verdict=project.can_write_verdict,
+                             can_export=project.can_export, visible_reviewers=None,
+                             assignment_status=None)
+    if not known:
+        assignment_status = session.scalar(
+            select(Assignment.status).where(Assignment.article_id == article_id,
+                                            Assignment.reviewer_id == user.id))
+    if assignment_status is None:
+        return NO_ACCESS
+    visible = frozenset({user.id})
+    submitted = assignment_status == AssignmentStatus.submitted.value
+    if submitted and get_setting(session, REVEAL_AFTER_SUBMIT):
+        # Reveal after submit shows other reviewers' work once they have submitted it too,
+        # never their work in progress.
+        visible |= frozenset(session.scalars(select(Assignment.reviewer_id).where(
+            Assignment.article_id == article_id,
+            Assignment.status == AssignmentStatus.submitted.value)))
+    return ArticleAccess(can_see=True, can_annotate=not submitted, can_assign=False,
+                         can_adjudicate=False, can_write_verdict=False, can_export=False,
+                         visible_reviewers=visible, assignment_status=assignment_status)
+
+
+# -- Refusals --------------------------------------------------------------------------------------
+
+# Why a right is refused, said once: (message, code) of the 403 for an article the caller sees.
+_REFUSALS: dict[str, tuple[str, str]] = {
+    "can_annotate": ("Only the reviewers assigned to an article annotate it.", "not_assigned"),
+    "can_assign": ("Only supervisors assign articles.", "not_supervisor"),
+    "can_adjudicate": ("Only supervisors settle the consensus.", "not_supervisor"),
+    "can_write_verdict": ("Only supervisors write verdicts.", "not_supervisor"),
+    "can_export": ("Only supervisors export.", "not_supervisor"),
+}
+SUBMITTED = ("You submitted this article; your assertions can no longer change.", "submitted")
+
+
+def require(access: ArticleAccess | ProjectAccess, right: str,
+            not_found: str = "No such article.") -> None:
+    """Raise unless ``access`` grants ``right`` (an attribute name such as ``can_annotate``).
+
+    On an article: NotFound when the caller may not see it, else Forbidden with a code. Across the
+    project: NotFound, since what a role may not use is not shown to it at all."""
+    if isinstance(access, ProjectAccess):
+        if not getattr(access, right):
+            raise NotFound("Not found.")
+        return
+    if not access.can_see:
+        raise NotFound(not_found)
+    if right == "can_see" or getattr(access, right):
+        return
+    if right == "can_annotate" and access.assignment_status == AssignmentStatus.submitted.value:
+        raise Forbidden(SUBMITTED[0], code=SUBMITTED[1])
+    message, code = _REFUSALS.get(right, ("You may not do this here.", "forbidden"))
+    raise Forbidden(message, code=code)

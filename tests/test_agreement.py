@@ -674,3 +674,13 @@ def test_figure_shapes() -> None:
     assert single == {"value": None, "ci95": None, "n": None, "reason": "only one coder"}
     whole = figure(lambda: unitizing_alpha(*krippendorff_1995(), "A"))
     assert whole["value"] == pytest.approx(0.515, abs=1e-3) and whole["ci95"] is None
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("level", LEVELS)
+def test_krippendorff_2011_example_matches_package(level: str) -> None:
+    krippendorff = pytest.importorskip("krippendorff")
+    np = pytest.importorskip("numpy")
+    matrix = np.array([[np.nan if v is None else v for v in row] for row in KRIPPENDORFF_2011], dtype=float)
+    theirs = krippendorff.alpha(reliability_data=matrix, level_of_measurement=level)
+    assert krippendorff_alpha(KRIPPENDORFF_2011, level) == pytest.approx(float(theirs), abs=1e-9)

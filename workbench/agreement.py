@@ -60,7 +60,7 @@ Measures
 ``unitizing_alpha(length, spans, category, coders=None)``
     Krippendorff's alpha for unitizing a continuum (Krippendorff 1995, "On the
     reliability of unitizing continuous data", Sociological Methodology 25;
-    also Content Analysis, 2nd ed., 2004, sec. 12.6), the category-specific
+    also Krippendorff, Content Analysis, 2nd ed., 2004), the category-specific
     measure INCEpTION / DKPro Agreement call "Krippendorff's alpha
     (unitizing)". For the chosen category each coder's record cuts the
     continuum ``[0, length)`` into *units* (that coder's spans of the
@@ -127,13 +127,16 @@ from itertools import combinations
 from typing import Any, TypeVar
 
 __all__ = [
-    "FEW_RESAMPLES",
+    "CATEGORY_UNUSED",
+    "EMPTY_TEXT",
     "LEVELS",
     "NO_CODERS",
     "NO_EXPECTED_DISAGREEMENT",
     "NO_PAIRABLE_UNITS",
+    "NO_SUBJECTS",
     "NotEnoughData",
     "ONE_CODER",
+    "ONE_RATER",
     "SINGLE_CATEGORY",
     "bootstrap_ci",
     "cohen_kappa",
@@ -158,7 +161,6 @@ NO_SUBJECTS = "no subjects"
 ONE_RATER = "fewer than two raters per subject"
 EMPTY_TEXT = "empty text"
 CATEGORY_UNUSED = "nobody marked this category"
-FEW_RESAMPLES = "too few bootstrap resamples gave a value"
 
 
 class NotEnoughData(ValueError):

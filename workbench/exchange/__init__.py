@@ -29,6 +29,9 @@ __all__ = [
     "ImportedSpan",
     "ImportedTask",
     "Problem",
+    "check_assertion",
+    "check_label_map",
+    "is_int",
     "resolve_label",
 ]
 

@@ -26,6 +26,7 @@ only when that unit is used.
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
@@ -111,8 +112,6 @@ def from_codepoint(text: str, offset: int, unit: Unit, boundaries: Sequence[int]
 
 def _bisect(sorted_values: Sequence[int], value: int) -> int | None:
     # Index of ``value`` in a sorted sequence, or None if absent.
-    from bisect import bisect_left
-
     index = bisect_left(sorted_values, value)
     return index if index < len(sorted_values) and sorted_values[index] == value else None
 
@@ -156,7 +155,18 @@ def export_line(item: ArticleWithAssertions, *, unit: Unit = "utf16") -> str:
             raise ValueError(f"assertion {assertion.id} cannot be written in {unit} units: {exc}") from None
         labels.append([start, end, assertion.tag])
     record = {"text": article.body, "label": labels, "title": article.title}
-    return json.dumps(record, ensure_ascii=False)
+    return _escape_line_separators(json.dumps(record, ensure_ascii=False))
+
+
+# Characters str.splitlines() breaks on that json.dumps(ensure_ascii=False) leaves raw.
+_LINE_SEPARATORS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def _escape_line_separators(line: str) -> str:
+    # They can only occur inside JSON strings, where the escape means the same character.
+    for char, escape in _LINE_SEPARATORS.items():
+        line = line.replace(char, escape)
+    return line
 
 
 def export_lines(items: Iterable[ArticleWithAssertions], *, unit: Unit = "utf16") -> Iterator[str]:

@@ -61,6 +61,7 @@ __all__ = [
     "article_iri",
     "collection",
     "parse_collection",
+    "xsd_datetime",
 ]
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"

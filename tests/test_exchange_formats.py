@@ -264,6 +264,8 @@ def test_doccano_rejects_stale_assertions_and_unknown_units():
     stale = make_assertion(body, 0, 4)
     with pytest.raises(ValueError, match="quote does not match"):
         list(doccano.export_lines([(make_article("Other text here."), [stale])]))
+    with pytest.raises(ValueError, match="empty or outside"):
+        list(doccano.export_lines([(make_article(body), [make_assertion(body, 3, 3)])]))
     with pytest.raises(ValueError, match="unit must be one of"):
         list(doccano.export_lines([], unit="bytes"))  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="label_map values must be tags"):
@@ -273,6 +275,17 @@ def test_doccano_rejects_stale_assertions_and_unknown_units():
 def test_doccano_ignores_a_leading_byte_order_mark():
     [task] = doccano.parse_lines(["\ufeff" + json.dumps({"text": "ab", "label": [[0, 1, "opinion"]]})], {})
     assert task.spans[0].quote == "a"
+
+
+def test_doccano_accepts_a_whole_file_or_utf8_bytes():
+    body = "Ünïcode \U0001F600 text\u2028more"
+    content = "\n".join(doccano.export_lines([(make_article(body), [make_assertion(body, 0, 7)])] * 2)) + "\n"
+    from_text = doccano.parse_lines(content, {})
+    from_bytes = doccano.parse_lines(content.encode("utf-8").split(b"\n"), {})
+    assert from_text == from_bytes and len(from_text) == 2 and from_text[0].spans[0].quote == "Ünïcode"
+    with pytest.raises(FormatError) as error:
+        doccano.parse_lines([b'{"text": "ok", "label": []}', b'{"text": "\xff"}'], {})
+    assert error.value.problems[0].line == 2 and "not UTF-8" in error.value.problems[0].reason
 
 
 ASTRAL_PIECES = ["a", " ", "\n", "é", "\u0301", "\u200d", "\U0001F600", FAMILY, FRANCE, "ب", "\U00010348", "\uffff"]
@@ -423,6 +436,10 @@ def test_label_studio_lists_every_unknown_label_and_never_shifts_spans():
     assert Problem(3, "data.text", "missing or not a string") in error.value.problems
     with pytest.raises(FormatError):
         labelstudio.parse_tasks({"data": {}}, {})
+    with pytest.raises(FormatError, match="must be a list of tasks"):
+        labelstudio.parse_tasks("[]", {})
+    [single] = labelstudio.parse_tasks(LABEL_STUDIO_SAMPLE[1], {})
+    assert single.text == "Nothing labelled yet."
 
 
 # --------------------------------------------------------------------------

@@ -179,9 +179,9 @@ def check_assertion(article: ArticleRecord, assertion: AssertionRecord) -> None:
     body = article.body
     if not (is_int(assertion.start) and is_int(assertion.end)):
         raise ValueError(f"assertion {assertion.id}: offsets must be ints")
-    if not 0 <= assertion.start <= assertion.end <= len(body):
+    if not 0 <= assertion.start < assertion.end <= len(body):
         raise ValueError(
-            f"assertion {assertion.id}: span {assertion.start}..{assertion.end} is outside "
+            f"assertion {assertion.id}: span {assertion.start}..{assertion.end} is empty or outside "
             f"article {article.id} (length {len(body)})"
         )
     if body[assertion.start : assertion.end] != assertion.quote:

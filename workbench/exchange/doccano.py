@@ -289,12 +289,26 @@ def _parse_line(
     )
 
 
-def parse_lines(lines: Iterable[str], label_map: Mapping[str, str], *, unit: Unit = "utf16") -> list[ImportedTask]:
+def _decoded(raw_line: str | bytes, line: int, problems: list[Problem]) -> str | None:
+    if isinstance(raw_line, str):
+        return raw_line
+    try:
+        return raw_line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(line, "", f"not UTF-8: {exc.reason} at byte {exc.start}"))
+        return None
+
+
+def parse_lines(
+    lines: Iterable[str] | Iterable[bytes] | str, label_map: Mapping[str, str], *, unit: Unit = "utf16"
+) -> list[ImportedTask]:
     """Parse doccano sequence-labelling JSONL into tasks with code-point spans.
 
     ``label_map`` maps doccano label names to workbench tags; our own tag names
     map to themselves. Blank lines are skipped (but still counted for line
-    numbers). Raises :class:`FormatError` listing every problem in the file: bad
+    numbers). ``lines`` may also be the whole file as one string (split on
+    ``\\n`` only) or lines of UTF-8 bytes, as from a file opened in binary mode.
+    Raises :class:`FormatError` listing every problem in the file: bad
     JSON, missing text, malformed spans, out-of-range offsets, offsets inside a
     surrogate pair (UTF-16) or a grapheme cluster, and unknown labels.
     """
@@ -302,8 +316,13 @@ def parse_lines(lines: Iterable[str], label_map: Mapping[str, str], *, unit: Uni
     check_label_map(label_map)
     problems: list[Problem] = []
     tasks: list[ImportedTask] = []
+    if isinstance(lines, str):
+        lines = lines.split("\n")
     for line_number, raw_line in enumerate(lines, start=1):
-        stripped = (raw_line.removeprefix("\ufeff") if line_number == 1 else raw_line).strip()
+        decoded = _decoded(raw_line, line_number, problems)
+        if decoded is None:
+            continue
+        stripped = (decoded.removeprefix("\ufeff") if line_number == 1 else decoded).strip()
         if not stripped:
             continue
         task = _parse_line(stripped, line_number, label_map, unit, problems)

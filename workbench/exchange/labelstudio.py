@@ -222,7 +222,7 @@ def _parse_task(
 def parse_tasks(
     data: Any, label_map: Mapping[str, str], *, include_predictions: bool = False
 ) -> list[ImportedTask]:
-    """Read Label Studio JSON (a list of tasks) into tasks with code-point spans.
+    """Read Label Studio JSON (a list of tasks, or one task) into tasks with code-point spans.
 
     Only ``labels`` regions become spans; cancelled annotations are skipped and
     ``predictions`` are read only if ``include_predictions``. Spans from all of a
@@ -233,6 +233,8 @@ def parse_tasks(
     from ``data.text[start:end]``.
     """
     check_label_map(label_map)
+    if isinstance(data, dict) and "data" in data:
+        data = [data]  # a single task, as Label Studio also accepts
     if not isinstance(data, list):
         raise FormatError([Problem(0, "", "Label Studio JSON must be a list of tasks")])
     problems: list[Problem] = []

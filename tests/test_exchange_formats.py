@@ -217,6 +217,11 @@ def test_doccano_sample_with_entities():
         {}, unit="grapheme",
     )
     assert grapheme_task.spans[0].quote == FAMILY
+    bad = {"text": text, "entities": [{"label": "Claim", "start_offset": 1, "end_offset": 99}]}
+    with pytest.raises(FormatError) as error:
+        doccano.parse_lines([json.dumps(bad)], {})
+    assert [p.field for p in error.value.problems] == [
+        "entities[0].label", "entities[0].start_offset", "entities[0].end_offset"]
 
 
 def test_doccano_reports_every_bad_line():
@@ -240,11 +245,12 @@ def test_doccano_reports_every_bad_line():
     for problem in error.value.problems:
         by_line.setdefault(problem.line, []).append(problem)
     assert by_line[3] == [Problem(3, "text", "missing")]
-    assert by_line[4][0].field == "label[0].end" and "out of range" in by_line[4][0].reason
-    assert by_line[5][0].field == "label[0].start" and "surrogate pair" in by_line[5][0].reason
-    assert {p.reason for p in by_line[6]} == {"unknown label 'Fact'", "unknown label 'Rumour'"}
+    assert by_line[4][0].field == "label[0][1]" and "out of range" in by_line[4][0].reason
+    assert by_line[5][0].field == "label[0][0]" and "surrogate pair" in by_line[5][0].reason
+    assert {(p.field, p.reason) for p in by_line[6]} == {
+        ("label[0][2]", "unknown label 'Fact'"), ("label[1][2]", "unknown label 'Rumour'")}
     assert "end_offset" in by_line[7][0].reason
-    assert [p.field for p in by_line[8]] == ["label[0]", "label[1]", "label[2].start"]
+    assert [p.field for p in by_line[8]] == ["label[0]", "label[1]", "label[2][0]"]
     assert by_line[8][0].reason == "span is empty"
 
 

@@ -185,8 +185,8 @@ def export_lines(items: Iterable[ArticleWithAssertions], *, unit: Unit = "utf16"
 # Import
 # --------------------------------------------------------------------------
 
-# (field path of the span, start, end, label) as found in a line, before checks.
-_RawSpan = tuple[str, Any, Any, Any]
+# (field path of the span, start, end, label, names of the start/end fields) as found in a line.
+_RawSpan = tuple[str, Any, Any, Any, tuple[str, str]]
 
 
 def _raw_spans(record: Mapping[str, Any], line: int, problems: list[Problem]) -> list[_RawSpan]:
@@ -209,7 +209,7 @@ def _raw_triples(value: Any, line: int, problems: list[Problem]) -> list[_RawSpa
         if not isinstance(item, list) or len(item) != 3:
             problems.append(Problem(line, path, "must be [start, end, label]"))
             continue
-        spans.append((path, item[0], item[1], item[2]))
+        spans.append((path, item[0], item[1], item[2], ("[0]", "[1]")))
     return spans
 
 
@@ -227,7 +227,7 @@ def _raw_entities(value: Any, line: int, problems: list[Problem]) -> list[_RawSp
         if missing:
             problems.append(Problem(line, path, f"missing {', '.join(missing)}"))
             continue
-        spans.append((path, item["start_offset"], item["end_offset"], item["label"]))
+        spans.append((path, item["start_offset"], item["end_offset"], item["label"], (".start_offset", ".end_offset")))
     return spans
 
 
@@ -235,21 +235,22 @@ def _span(
     raw: _RawSpan, convert: _Converter, label_map: Mapping[str, str], line: int, problems: list[Problem]
 ) -> ImportedSpan | None:
     # Check and convert one raw span; report every problem with it.
-    path, start, end, label = raw
+    path, start, end, label, names = raw
     before = len(problems)
     tag: str | None = None
+    label_field = f"{path}[2]" if names[0] == "[0]" else f"{path}.label"
     if not isinstance(label, str):
-        problems.append(Problem(line, f"{path}.label", f"must be a string, not {label!r}"))
+        problems.append(Problem(line, label_field, f"must be a string, not {label!r}"))
     else:
         tag = resolve_label(label, label_map)
         if tag is None:
-            problems.append(Problem(line, f"{path}.label", f"unknown label {label!r}"))
+            problems.append(Problem(line, label_field, f"unknown label {label!r}"))
     offsets: list[int] = []
-    for name, value in (("start", start), ("end", end)):
+    for name, value in zip(names, (start, end)):
         try:
             offsets.append(convert.to_codepoint(value))
         except ValueError as exc:
-            problems.append(Problem(line, f"{path}.{name}", str(exc)))
+            problems.append(Problem(line, f"{path}{name}", str(exc)))
     if len(offsets) == 2 and offsets[0] >= offsets[1]:
         reason = "span is empty" if offsets[0] == offsets[1] else f"start {start} is after end {end}"
         problems.append(Problem(line, path, reason))
@@ -309,8 +310,8 @@ def parse_lines(
     numbers). ``lines`` may also be the whole file as one string (split on
     ``\\n`` only) or lines of UTF-8 bytes, as from a file opened in binary mode.
     Raises :class:`FormatError` listing every problem in the file: bad
-    JSON, missing text, malformed spans, out-of-range offsets, offsets inside a
-    surrogate pair (UTF-16) or a grapheme cluster, and unknown labels.
+    JSON, missing text, malformed spans, empty or reversed spans, out-of-range
+    offsets, offsets inside a surrogate pair (UTF-16 mode), and unknown labels.
     """
     _require_unit(unit)
     check_label_map(label_map)

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from flask import Flask, Response, abort, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from .config import MAX_INT
 from .db import db, read_phase, write_intent
 from .extensions import csrf, htmx, login_manager
 from .services import users as users_service
+from .services.policy import project_access
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -25,7 +27,15 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
+class AsciiIntConverter(IntegerConverter):
+    """``<int:…>`` in URLs: ASCII digits only (Werkzeug's also takes "１２" and "١٢" as 12, so
+    one row would have many addresses)."""
+
+    regex = r"[0-9]+"
+
+
 def init_web(app: Flask) -> None:
+    app.url_map.converters["int"] = AsciiIntConverter
     app.url_value_preprocessor(_ids_in_range)
     db.init_app(app)
     login_manager.init_app(app)
@@ -39,6 +49,14 @@ def init_web(app: Flask) -> None:
     def load_user(cookie_id: str):  # type: ignore[no-untyped-def]
         with read_phase(db.session):
             return users_service.load_session_user(db.session, cookie_id)
+
+    @app.context_processor
+    def project_rights() -> dict[str, object]:
+        # Templates ask the policy what to show (``project.can_read_audit``), never a role.
+        from flask_login import current_user
+
+        user = current_user if current_user.is_authenticated else None
+        return {"project": project_access(user)}
 
     app.before_request(_refuse_nul_characters)
     app.before_request(_begin_unit_of_work)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from flask import abort, g, jsonify, request, url_for
+from flask import g, jsonify, request, url_for
 from pydantic import BaseModel, ValidationError
 
 from ..config import DEFAULT_PAGE_SIZE, MAX_INT, MAX_PAGE_SIZE
@@ -14,7 +14,9 @@ from ..services import assertions as assertions_service
 from ..services import assignments as assignments_service
 from ..services import audit as audit_service
 from ..services import users as users_service
-from ..services.errors import ValidationFailed, WorkbenchError
+from ..services.errors import UnsupportedMediaType, ValidationFailed, WorkbenchError
+from ..services.policy import project_access, require
+from ..values import ValueProblem, parse_int, parse_optional_int
 from . import api
 from .errors import error_body, from_pydantic, json_error
 from .registry import PUBLIC_ENDPOINTS, api_route
@@ -71,7 +73,10 @@ def caller() -> User:
 
 
 def parse_body(model: type[Model]) -> Model:
-    """The request's JSON validated against ``model``: 400 for bad UTF-8 or JSON, 422 otherwise."""
+    """The request's JSON validated against ``model``: 415 unless it is sent as JSON, 400 for bad
+    UTF-8 or JSON, 422 otherwise."""
+    if not request.is_json:
+        raise UnsupportedMediaType("Send the body as JSON (Content-Type: application/json).")
     raw = request.get_data(cache=False)
     try:
         text = raw.decode("utf-8")
@@ -88,15 +93,15 @@ def parse_body(model: type[Model]) -> Model:
 
 
 def paging() -> tuple[int, int | None]:
-    raw_limit = request.args.get("limit", str(DEFAULT_PAGE_SIZE))
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_PAGE_SIZE:
-        raise ValidationFailed(f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}.", "limit")
-    raw_cursor = request.args.get("cursor")
-    if raw_cursor in (None, ""):
-        return int(raw_limit), None
-    if not raw_cursor.isdigit() or len(raw_cursor) > 18 or int(raw_cursor) > MAX_INT:
-        raise ValidationFailed("cursor must be the `next` value of a previous page.", "cursor")
-    return int(raw_limit), int(raw_cursor)
+    """``limit`` and ``cursor`` of a list route, parsed by the app's one integer parser."""
+    try:
+        limit = parse_int(request.args.get("limit", str(DEFAULT_PAGE_SIZE)), "limit",
+                          minimum=1, maximum=MAX_PAGE_SIZE)
+        cursor = parse_optional_int(request.args.get("cursor"), "cursor", minimum=0,
+                                    maximum=MAX_INT)
+    except ValueProblem as problem:
+        raise ValidationFailed(problem.message, problem.field) from None
+    return limit, cursor
 
 
 def page(items: list[Any], next_cursor: int | None) -> dict[str, Any]:
@@ -122,8 +127,7 @@ def article_dict(article: Article) -> dict[str, Any]:
                       413: ("The body is over 2 MB", ErrorOut), 422: E422})
 def create_article():  # type: ignore[no-untyped-def]
     user = caller()
-    if not user.is_supervisor:
-        abort(403, "Only supervisors and admins add articles.")
+    require(project_access(user), "can_add_articles")
     data = parse_body(ArticleIn)
     article = articles_service.create_article(db.session, actor=user, **data.model_dump())
     response = jsonify(article_dict(article))
@@ -235,9 +239,8 @@ def delete_evidence(evidence_id: int):  # type: ignore[no-untyped-def]
                       404: E404, 409: E409, 422: E422})
 def create_assignment(article_id: int):  # type: ignore[no-untyped-def]
     user = caller()
-    if not user.is_supervisor:
-        articles_service.get_article_for(db.session, user, article_id)  # 404 if not theirs
-        abort(403, "Only supervisors assign articles.")
+    _, access = articles_service.get_article_for(db.session, user, article_id)
+    require(access, "can_assign")
     data = parse_body(AssignmentIn)
     assignment = assignments_service.assign(db.session, user, article_id, data.reviewer)
     return jsonify(assignments_service.assignment_dict(assignment)), 201
@@ -247,10 +250,8 @@ def create_assignment(article_id: int):  # type: ignore[no-untyped-def]
            summary="Who reviews the article (supervisor)",
            responses={200: ("Assignments", AssignmentList), 401: E401, 403: E403, 404: E404})
 def list_assignments(article_id: int):  # type: ignore[no-untyped-def]
-    user = caller()
-    articles_service.get_article_for(db.session, user, article_id)
-    if not user.is_supervisor:
-        abort(403, "Only supervisors see every assignment.")
+    _, access = articles_service.get_article_for(db.session, caller(), article_id)
+    require(access, "can_assign", message="Only supervisors see every assignment.")
     rows = assignments_service.assignments_for_article(db.session, article_id)
     return jsonify(page([assignments_service.assignment_dict(a) for a in rows], None))
 
@@ -286,8 +287,7 @@ AUDIT_FILTERS = [
            responses={200: ("A page of audit events", AuditList), 401: E401, 404: E404,
                       422: E422})
 def list_audit_events():  # type: ignore[no-untyped-def]
-    if not caller().is_supervisor:
-        abort(404)
+    require(project_access(caller()), "can_read_audit")
     limit, cursor = paging()
     filters = audit_service.parse_filter(request.args)
     events, next_cursor = audit_service.list_events(db.session, filters, before_id=cursor,

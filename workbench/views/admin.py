@@ -1,14 +1,13 @@
 """Supervision and administration pages: the audit trail, users, API tokens and settings."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator
 
 from flask import Blueprint, Response, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user, login_required
 
+from ..csv_safe import csv_lines
 from ..db import db
 from ..models import ROLES, User
 from ..services import audit as audit_service
@@ -16,7 +15,8 @@ from ..services import settings as settings_service
 from ..services import users as users_service
 from ..services.policy import REVEAL_AFTER_SUBMIT
 from ..services.errors import Conflict, ValidationFailed
-from .access import admin_required, supervisor_required
+from ..values import int_or_default
+from .guards import requires
 from .pages import is_fragment_request
 
 bp = Blueprint("admin", __name__)
@@ -33,7 +33,7 @@ def me() -> User:
 # -- Audit trail --------------------------------------------------------------------------------
 
 @bp.route("/audit")
-@supervisor_required
+@requires("can_read_audit")
 def audit_log():  # type: ignore[no-untyped-def]
     errors: dict[str, str] = {}
     try:
@@ -41,9 +41,9 @@ def audit_log():  # type: ignore[no-untyped-def]
     except ValidationFailed as error:
         errors[error.field or "form"] = error.message
         filters = audit_service.AuditFilter()
-    raw_before = request.args.get("before", "")
     events, next_cursor = audit_service.list_events(
-        db.session, filters, before_id=int(raw_before) if raw_before.isdigit() else None,
+        db.session, filters, before_id=int_or_default(request.args.get("before"), None,
+                                                      minimum=1),
         limit=AUDIT_PAGE_SIZE)
     context = {"events": events, "next_cursor": next_cursor, "filters": request.args,
                "errors": errors, "actions": audit_service.action_names(db.session),
@@ -62,29 +62,22 @@ def _export_filters() -> audit_service.AuditFilter:
 
 
 @bp.route("/audit/export.csv")
-@supervisor_required
+@requires("can_read_audit")
 def audit_export_csv() -> Response:
     filters = _export_filters()
 
-    def rows() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(CSV_COLUMNS)
+    def rows() -> Iterator[list[object]]:
         for event in audit_service.iter_events(db.session, filters):
             record = audit_service.event_dict(event)
-            writer.writerow([json.dumps(record[c], ensure_ascii=False)
-                             if c in ("before", "after") else record[c] for c in CSV_COLUMNS])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-        yield buffer.getvalue()
+            yield [json.dumps(record[c], ensure_ascii=False)
+                   if c in ("before", "after") else record[c] for c in CSV_COLUMNS]
 
-    return Response(stream_with_context(rows()), mimetype="text/csv",
+    return Response(stream_with_context(csv_lines(CSV_COLUMNS, rows())), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=audit.csv"})
 
 
 @bp.route("/audit/export.jsonl")
-@supervisor_required
+@requires("can_read_audit")
 def audit_export_jsonl() -> Response:
     filters = _export_filters()
 
@@ -99,7 +92,7 @@ def audit_export_jsonl() -> Response:
 # -- Users (admin) ------------------------------------------------------------------------------
 
 @bp.route("/admin/users", methods=["GET", "POST"])
-@admin_required
+@requires("can_manage_users")
 def users():  # type: ignore[no-untyped-def]
     errors: dict[str, str] = {}
     created: tuple[str, str] | None = None
@@ -122,7 +115,7 @@ def users():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/admin/users/<int:user_id>/active", methods=["POST"])
-@admin_required
+@requires("can_manage_users")
 def set_user_active(user_id: int):  # type: ignore[no-untyped-def]
     users_service.set_active(db.session, me(), user_id, request.form.get("active") == "1")
     return redirect(url_for("admin.users"))
@@ -153,7 +146,7 @@ def revoke_token(token_id: int):  # type: ignore[no-untyped-def]
 # -- Settings (admin) ---------------------------------------------------------------------------
 
 @bp.route("/admin/settings", methods=["GET", "POST"])
-@admin_required
+@requires("can_manage_settings")
 def settings():  # type: ignore[no-untyped-def]
     saved = False
     if request.method == "POST":

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..config import DEFAULT_PAGE_SIZE, MAX_INT, MAX_PAGE_SIZE
 from ..db import db, read_phase
-from ..models import Article, User
+from ..models import User
 from ..services import articles as articles_service
 from ..services import assertions as assertions_service
 from ..services import assignments as assignments_service
@@ -108,16 +108,6 @@ def page(items: list[Any], next_cursor: int | None) -> dict[str, Any]:
     return {"items": items, "next": None if next_cursor is None else str(next_cursor)}
 
 
-def article_dict(article: Article) -> dict[str, Any]:
-    return {
-        "id": article.id, "title": article.title, "body": article.body,
-        "source_url": article.source_url, "publisher": article.publisher,
-        "published_at": article.published_at.isoformat() if article.published_at else None,
-        "language": article.language, "content_hash": article.content_hash,
-        "created_at": article.created_at.isoformat(),
-    }
-
-
 # -- Articles -----------------------------------------------------------------------------------
 
 @api_route(api, "/articles", "POST", summary="Store an article (supervisor or admin)",
@@ -130,7 +120,7 @@ def create_article():  # type: ignore[no-untyped-def]
     require(project_access(user), "can_add_articles")
     data = parse_body(ArticleIn)
     article = articles_service.create_article(db.session, actor=user, **data.model_dump())
-    response = jsonify(article_dict(article))
+    response = jsonify(articles_service.article_dict(article))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_article", article_id=article.id)
     return response
@@ -143,10 +133,7 @@ def list_articles():  # type: ignore[no-untyped-def]
     limit, cursor = paging()
     result = articles_service.list_articles(db.session, caller(), search=request.args.get("q"),
                                             before_id=cursor, limit=limit)
-    items = [{"id": a.id, "title": a.title, "publisher": a.publisher,
-              "source_url": a.source_url, "language": a.language,
-              "created_at": a.created_at.isoformat(), "tag_counts": a.tag_counts,
-              "reviewers": a.reviewers} for a in result.items]
+    items = [articles_service.summary_dict(a) for a in result.items]
     return jsonify(page(items, result.next_cursor))
 
 
@@ -154,7 +141,7 @@ def list_articles():  # type: ignore[no-untyped-def]
            responses={200: ("The article", ArticleOut), 401: E401, 404: E404})
 def get_article(article_id: int):  # type: ignore[no-untyped-def]
     article, _ = articles_service.get_article_for(db.session, caller(), article_id)
-    return jsonify(article_dict(article))
+    return jsonify(articles_service.article_dict(article))
 
 
 # -- Assertions ---------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import and_, func, select, text
 from sqlalchemy.orm import Session
@@ -18,12 +19,27 @@ from .policy import ArticleAccess, article_access, project_access
 
 MAX_TITLE_LENGTH = 500
 MAX_PUBLISHER_LENGTH = 200
+MAX_LANGUAGE_LENGTH = 35
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 
 
-def article_snapshot(article: Article) -> dict[str, object]:
-    return {"id": article.id, "title": article.title, "content_hash": article.content_hash,
-            "source_url": article.source_url, "publisher": article.publisher}
+def article_dict(article: Article) -> dict[str, Any]:
+    """The one shape of an article with its body (the API's, the exports')."""
+    return {
+        "id": article.id, "title": article.title, "body": article.body,
+        "source_url": article.source_url, "publisher": article.publisher,
+        "published_at": article.published_at.isoformat() if article.published_at else None,
+        "language": article.language, "content_hash": article.content_hash,
+        "created_at": article.created_at.isoformat(),
+    }
+
+
+def article_snapshot(article: Article) -> dict[str, Any]:
+    """``article_dict`` without the body: what the audit trail keeps of an article."""
+    record = article_dict(article)
+    for kept_out in ("body", "created_at", "published_at", "language"):
+        record.pop(kept_out)
+    return record
 
 
 def create_article(session: Session, *, title: str, body: str, actor: User | None,
@@ -44,6 +60,7 @@ def create_article(session: Session, *, title: str, body: str, actor: User | Non
     if source_url:
         source_url = parse_http_url(source_url, "source_url")
     if language is not None and (not isinstance(language, str)
+                                 or len(language) > MAX_LANGUAGE_LENGTH
                                  or not LANGUAGE_TAG.fullmatch(language)):
         raise ValidationFailed("Language must be a language tag such as 'en' or 'ar-MA'.",
                                "language")
@@ -71,6 +88,14 @@ def get_article_for(session: Session, user: User, article_id: int) -> tuple[Arti
     if not access.can_see:
         raise NotFound("No such article.")
     return article, access
+
+
+def summary_dict(summary: "ArticleSummary") -> dict[str, Any]:
+    """An article as the list shows it (no body; counts limited to what the caller sees)."""
+    return {"id": summary.id, "title": summary.title, "publisher": summary.publisher,
+            "source_url": summary.source_url, "language": summary.language,
+            "created_at": summary.created_at.isoformat(), "tag_counts": summary.tag_counts,
+            "reviewers": summary.reviewers}
 
 
 @dataclass(slots=True)

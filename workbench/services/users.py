@@ -18,7 +18,8 @@ from .policy import project_access
 
 # Starts with a letter, digit or underscore: never with "-" (or any character a spreadsheet
 # reads as a formula), since usernames appear in CSV exports.
-USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{1,63}")
+MAX_USERNAME_LENGTH = 64
+USERNAME_PATTERN = re.compile(rf"[A-Za-z0-9_][A-Za-z0-9_.-]{{1,{MAX_USERNAME_LENGTH - 1}}}")
 TOKEN_PREFIX = "wb_"
 
 # Argon2id, memory-hard; tests swap in cheaper parameters with use_fast_password_hashing().
@@ -51,8 +52,8 @@ def create_user(session: Session, username: str, role: str, password: str,
     """Create an account; the username must be new and the role known."""
     if not isinstance(username, str) or not USERNAME_PATTERN.fullmatch(username):
         raise ValidationFailed(
-            "A username is 2 to 64 letters, digits, dots, dashes or underscores, and begins "
-            "with a letter, a digit or an underscore.", "username")
+            f"A username is 2 to {MAX_USERNAME_LENGTH} letters, digits, dots, dashes or "
+            "underscores, and begins with a letter, a digit or an underscore.", "username")
     if role not in ROLES:
         raise ValidationFailed(f"Role must be one of: {', '.join(ROLES)}.", "role")
     if len(password) < 8:

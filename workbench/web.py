@@ -9,6 +9,7 @@ from .config import MAX_INT
 from .db import db, read_phase, write_intent
 from .extensions import csrf, htmx, login_manager
 from .services import users as users_service
+from .services.errors import WorkbenchError
 from .services.policy import project_access
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -78,7 +79,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(api)
 
-    app.register_error_handler(HTTPException, _html_http_error)
+    _register_error_handlers(app)
     _limit_login_attempts(app)
 
     from .cli import register_commands
@@ -150,8 +151,28 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
-def _html_http_error(error: HTTPException):  # type: ignore[no-untyped-def]
-    if request.blueprint == "api" or request.path.startswith("/api/"):
+def _register_error_handlers(app: Flask) -> None:
+    """The app's one place for errors: a service's refusal (WorkbenchError) or an HTTP error
+    becomes JSON under /api/ and the error page elsewhere; the unit of work has rolled back."""
+    app.register_error_handler(WorkbenchError, _service_error)
+    app.register_error_handler(HTTPException, _http_error)
+
+
+def _wants_json() -> bool:
+    return request.blueprint == "api" or request.path.startswith("/api/")
+
+
+def _service_error(error: WorkbenchError):  # type: ignore[no-untyped-def]
+    if _wants_json():
+        from .api.errors import json_error
+
+        return json_error(error)
+    return render_template("error.html", status=error.status,
+                           message=error.message), error.status
+
+
+def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+    if _wants_json():
         from .api.errors import json_http_error
 
         return json_http_error(error)

@@ -18,7 +18,7 @@ from ..services.errors import UnsupportedMediaType, ValidationFailed, WorkbenchE
 from ..services.policy import project_access, require
 from ..values import ValueProblem, parse_int, parse_optional_int
 from . import api
-from .errors import error_body, from_pydantic, json_error
+from .errors import error_body, from_pydantic
 from .registry import PUBLIC_ENDPOINTS, api_route
 from .schemas import (ArticleIn, ArticleList, ArticleOut, AssertionIn, AssertionList, AssertionOut,
                       AssertionPatch, AssignmentIn, AssignmentList, AssignmentOut, AuditList,
@@ -61,11 +61,6 @@ def authenticate() -> Any:
         return response
     g.api_user = user
     return None
-
-
-@api.errorhandler(WorkbenchError)
-def handle_service_error(error: WorkbenchError):  # type: ignore[no-untyped-def]
-    return json_error(error)
 
 
 def caller() -> User:

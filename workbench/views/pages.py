@@ -21,7 +21,7 @@ from ..services import articles as articles_service
 from ..services import assertions as assertions_service
 from ..services import assignments as assignments_service
 from ..services import users as users_service
-from ..services.errors import Conflict, ValidationFailed, WorkbenchError
+from ..services.errors import Conflict, ValidationFailed
 from ..services.policy import require
 from ..values import int_or_default, parse_int
 from ..text import split_sentences
@@ -270,8 +270,3 @@ def submit_article(article_id: int):  # type: ignore[no-untyped-def]
     except Conflict as error:
         return render_workspace(article_id, 409, panel_errors={"submit": error.message})
     return after_change(article_id, focus="review-panel")
-
-
-@bp.app_errorhandler(WorkbenchError)
-def service_error(error: WorkbenchError):  # type: ignore[no-untyped-def]
-    return render_template("error.html", status=error.status, message=error.message), error.status

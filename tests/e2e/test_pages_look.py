@@ -108,3 +108,23 @@ def test_queue_progress_and_bulk_assignment(newsroom, logged_in, factory):
     check_accessibility(page, "queue (reviewer)")
     page.get_by_role("link", name="Next article →").click()
     expect(page.locator("#article-body")).to_be_visible()
+
+
+def test_adjudication_page(newsroom, logged_in, api):
+    for name in ("alice", "bob"):
+        status, _ = api(name).request("POST", f"/articles/{newsroom}/submit")
+        assert status == 200
+    page = logged_in("sam")
+    page.goto(f"/articles/{newsroom}")
+    page.get_by_role("link", name="Settle the consensus →").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Consensus version 0")
+    rows = page.locator("table.reviewed tbody tr")
+    expect(rows).to_have_count(4)
+    first = rows.filter(has_text="Nobody published the measurements.")
+    first.get_by_label("Reason").fill("The report is attributed")
+    first.get_by_role("button", name="Accept").click()
+    expect(page.get_by_role("status")).to_have_text("Decision 1 saved.")
+    expect(page.locator(".consensus-list li")).to_have_count(1)
+    expect(page.locator(".history li")).to_contain_text("1. accept by sam")
+    screenshot(page, "consensus", full_page=True)
+    check_accessibility(page, "adjudication")

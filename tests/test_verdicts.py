@@ -168,3 +168,30 @@ def test_the_scales_are_settings(reviewed, page_as, factory):  # type: ignore[no
     assert ok.status_code == 200
     assert sue.put(f"/articles/{article_id}/verdict",
                    json={"rating": "shaky"}).status_code == 200
+
+
+def test_the_pdf_holds_the_title_the_verdict_and_the_quotes(reviewed, page_as, app):  # type: ignore[no-untyped-def]
+    import io
+
+    from pypdf import PdfReader
+
+    article_id, sue, _, ids = reviewed
+    published = sue.put(f"/articles/{article_id}/verdict", json={
+        "rating": "poorly sourced", "summary": "Claims without data.", "state": "published"})
+    page = page_as("sue", create=False)
+    response = page.get(f"/articles/{article_id}/report.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.get_data()))
+    text = " ".join(p.extract_text() for p in reader.pages)
+    flat = " ".join(text.split())
+    assert "River report" in flat and "poorly sourced" in flat
+    assert "Nobody published the measurements." in flat
+    assert "Page 1 of" in flat
+    links = [a.get_object().get("/A", {}).get("/URI") for p in reader.pages
+             for a in p.get("/Annots", []) or []]
+    assert "https://news.example.com/river" in links
+    public = published.json["public_url"].removeprefix("http://localhost")
+    anonymous = app.test_client().get(public + ".pdf")
+    assert anonymous.status_code == 200 and anonymous.get_data().startswith(b"%PDF")
+    assert page_as("ann", create=False).get(
+        f"/articles/{article_id}/report.pdf").status_code == 404

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
@@ -12,6 +12,7 @@ from ..claimreview import RatedClaim, claim_reviews
 from ..db import db
 from ..highlights import Span, render_highlighted
 from ..models import TAGS, Article, User
+from ..pdf import html_to_pdf
 from ..services import articles as articles_service
 from ..services import reports as reports_service
 from ..services import verdicts as verdicts_service
@@ -28,7 +29,7 @@ def me() -> User:
 
 def _render(report: reports_service.Report, *, public: bool, status: int = 200, **extra):  # type: ignore[no-untyped-def]
     spans = [Span(a.id, a.start, a.end, a.tag, a.tag) for a in report.assertions]
-    context = {"report": report, "public": public, "tags": TAGS,
+    context = {"report": report, "public": public, "tags": TAGS, "pdf": False,
                "body_html": render_highlighted(report.article.body, spans),
                "claim_reviews": Markup(""), "verdict_scale": [], "errors": {}, "form": {}}
     verdict = report.verdict
@@ -67,6 +68,28 @@ def _report_for(article_id: int) -> reports_service.Report:
 @login_required
 def article_report(article_id: int):  # type: ignore[no-untyped-def]
     return _render(_report_for(article_id), public=False)
+
+
+def _pdf_response(html: str, name: str) -> Response:
+    pdf = html_to_pdf(html, request.url_root)
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})
+
+
+@bp.route("/articles/<int:article_id>/report.pdf")
+@login_required
+def article_report_pdf(article_id: int):  # type: ignore[no-untyped-def]
+    html, _ = _render(_report_for(article_id), public=False, pdf=True)
+    return _pdf_response(html, f"report-{article_id}")
+
+
+@bp.route("/r/<slug>.pdf")
+def public_report_pdf(slug: str):  # type: ignore[no-untyped-def]
+    verdict = verdicts_service.published_verdict(db.session, slug)
+    article = db.session.get(Article, verdict.article_id)
+    html, _ = _render(reports_service.article_report(db.session, article, public=True),
+                      public=True, pdf=True)
+    return _pdf_response(html, f"report-{verdict.article_id}")
 
 
 @bp.route("/articles/<int:article_id>/verdict", methods=["POST"])

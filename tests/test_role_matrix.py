@@ -131,6 +131,11 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
     ("/assertions/<int:assertion_id>/rating", "POST"): (
         {"data": {"rating": "accurate"}}, expect(302, 404, 404, 302, 302)),
     ("/r/<slug>", "GET"): ({"slug": "not-published"}, expect(404, 404, 404, 404, 404)),
+    ("/r/<slug>.pdf", "GET"): ({"slug": "not-published"}, expect(404, 404, 404, 404, 404)),
+    ("/articles/<int:article_id>/report.pdf", "GET"): ({}, expect(302, 404, 404, 200, 200)),
+    ("/reports", "GET"): ({}, expect(302, 404, 404, 200, 200)),
+    ("/reports/export.csv", "GET"): ({}, expect(302, 404, 404, 200, 200)),
+    ("/reports/export.xlsx", "GET"): ({}, expect(302, 404, 404, 200, 200)),
     ("/api/v1/articles/<int:article_id>/verdict", "PUT"): (
         {"json": {"rating": "well sourced"}}, expect(401, 404, 404, 200, 200)),
     ("/api/v1/articles/<int:article_id>/verdict", "GET"): ({}, expect(401, 404, 404, 404, 404)),

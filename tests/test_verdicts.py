@@ -195,3 +195,34 @@ def test_the_pdf_holds_the_title_the_verdict_and_the_quotes(reviewed, page_as, a
     assert anonymous.status_code == 200 and anonymous.get_data().startswith(b"%PDF")
     assert page_as("ann", create=False).get(
         f"/articles/{article_id}/report.pdf").status_code == 404
+
+
+def test_project_report_and_its_downloads(reviewed, page_as, factory):  # type: ignore[no-untyped-def]
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    article_id, sue, _, _ = reviewed
+    other = factory.article(body="=HYPERLINK(\"http://evil.example\") text.\n",
+                            title="=HYPERLINK(\"http://evil.example\")")
+    sue.put(f"/articles/{article_id}/verdict", json={"rating": "poorly sourced"})
+    page = page_as("sue", create=False)
+    html = page.get("/reports").get_data(as_text=True)
+    assert "River report" in html and "poorly sourced" in html and "33%" in html
+    rows = list(csv.reader(io.StringIO(page.get("/reports/export.csv").get_data(as_text=True))))
+    assert rows[0][:3] == ["article_id", "title", "publisher"]
+    by_id = {int(r[0]): r for r in rows[1:]}
+    assert by_id[article_id][3:7] == ["2", "1", "1", "0.3333"]
+    assert by_id[article_id][9:] == ["poorly sourced", "draft"]
+    # The formula is neutralised, and its text survives the round trip.
+    assert by_id[other][1] == "'=HYPERLINK(\"http://evil.example\")"
+    book = load_workbook(io.BytesIO(page.get("/reports/export.xlsx").get_data()))
+    cells = [[c.value for c in row] for row in book.active.iter_rows()]
+    assert cells[0] == rows[0]
+    titles = {row[0]: row[1] for row in cells[1:]}
+    assert titles[other] == "'=HYPERLINK(\"http://evil.example\")"
+    assert titles[article_id] == "River report"
+    filtered = page.get("/reports/export.csv", query_string={"q": "river"}).get_data(as_text=True)
+    assert len(list(csv.reader(io.StringIO(filtered)))) == 2
+    assert page_as("ann", create=False).get("/reports").status_code == 404

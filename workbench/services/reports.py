@@ -70,3 +70,56 @@ def _usernames(session: Session, user_ids: list[int]) -> list[str]:
 def publisher(session: Session) -> dict[str, Any]:
     return {"name": get_setting(session, PUBLISHER_NAME), "url": get_setting(session, PUBLISHER_URL),
             "scale": list(get_setting(session, RATING_SCALE))}  # type: ignore[call-overload]
+
+
+# -- The project report: one row per article ---------------------------------------------------
+
+PROJECT_COLUMNS = ["article_id", "title", "publisher", "sourced", "unsourced", "opinion",
+                   "share_unsourced", "reviewers", "assigned", "verdict", "state"]
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectRow:
+    summary: Any  # articles.ArticleSummary
+    verdict: str | None
+    state: str | None
+
+    @property
+    def share_unsourced(self) -> float | None:
+        counts = self.summary.tag_counts
+        factual = counts["sourced"] + counts["unsourced"]
+        return counts["unsourced"] / factual if factual else None
+
+    def cells(self) -> list[Any]:
+        s = self.summary
+        share = self.share_unsourced
+        return [s.id, s.title, s.publisher or "", s.tag_counts["sourced"],
+                s.tag_counts["unsourced"], s.tag_counts["opinion"],
+                "" if share is None else round(share, 4), s.reviewers, s.assigned,
+                self.verdict or "", self.state or ""]
+
+
+def project_page(session: Session, user: Any, *, search: str | None, status: str | None,
+                 before_id: int | None, limit: int) -> tuple[list[ProjectRow], int | None]:
+    """One keyset page of the project report, with the article list's search and filters."""
+    from .articles import list_articles
+
+    page = list_articles(session, user, search=search, before_id=before_id, limit=limit,
+                         status=status)
+    verdicts = {v.article_id: v for v in session.scalars(select(Verdict).where(
+        Verdict.article_id.in_([s.id for s in page.items])))} if page.items else {}
+    rows = [ProjectRow(s, verdicts[s.id].rating if s.id in verdicts else None,
+                       verdicts[s.id].state if s.id in verdicts else None) for s in page.items]
+    return rows, page.next_cursor
+
+
+def project_rows(session: Session, user: Any, *, search: str | None,
+                 status: str | None, batch: int = 500) -> Any:
+    """Every row of the project report, page by page (for the streamed downloads)."""
+    cursor: int | None = None
+    while True:
+        rows, cursor = project_page(session, user, search=search, status=status,
+                                    before_id=cursor, limit=batch)
+        yield from rows
+        if cursor is None:
+            return

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from typing import Any
+
+from flask import (Blueprint, Response, redirect, render_template, request, stream_with_context,
+                   url_for)
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
@@ -18,7 +21,10 @@ from ..services import reports as reports_service
 from ..services import verdicts as verdicts_service
 from ..services.errors import Conflict, ValidationFailed
 from ..services.policy import RATING_SCALE, VERDICT_SCALE, require
-from ..values import parse_optional_int
+from ..csv_safe import csv_lines
+from ..values import int_or_default, parse_optional_int
+from ..xlsx import xlsx_chunks
+from .guards import requires
 
 bp = Blueprint("reports", __name__)
 
@@ -136,3 +142,47 @@ def public_report(slug: str):  # type: ignore[no-untyped-def]
     article = db.session.get(Article, verdict.article_id)
     return _render(reports_service.article_report(db.session, article, public=True),
                    public=True)
+
+
+# -- The project report ------------------------------------------------------------------------
+
+PROJECT_PAGE_SIZE = 50
+
+
+def _project_filters() -> dict[str, Any]:
+    status = request.args.get("status", "")
+    return {"search": request.args.get("q", "").strip() or None,
+            "status": status if status in articles_service.LIST_STATUSES else None}
+
+
+@bp.route("/reports")
+@requires("can_export")
+def project_report():  # type: ignore[no-untyped-def]
+    filters = _project_filters()
+    before = int_or_default(request.args.get("before"), None, minimum=1)
+    rows, next_cursor = reports_service.project_page(db.session, me(), before_id=before,
+                                                     limit=PROJECT_PAGE_SIZE, **filters)
+    query = {k: v for k, v in (("q", filters["search"]), ("status", filters["status"])) if v}
+    return render_template("reports/project.html", rows=rows, next_cursor=next_cursor,
+                           before=before, query=query, statuses=articles_service.LIST_STATUSES,
+                           tags=TAGS)
+
+
+@bp.route("/reports/export.csv")
+@requires("can_export")
+def project_report_csv() -> Response:
+    rows = reports_service.project_rows(db.session, me(), **_project_filters())
+    return Response(stream_with_context(csv_lines(reports_service.PROJECT_COLUMNS,
+                                                  (r.cells() for r in rows))),
+                    mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="report.csv"'})
+
+
+@bp.route("/reports/export.xlsx")
+@requires("can_export")
+def project_report_xlsx() -> Response:
+    rows = reports_service.project_rows(db.session, me(), **_project_filters())
+    return Response(stream_with_context(xlsx_chunks(reports_service.PROJECT_COLUMNS,
+                                                    (r.cells() for r in rows))),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": 'attachment; filename="report.xlsx"'})

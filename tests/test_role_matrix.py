@@ -96,6 +96,12 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
     ("/api/v1/audit", "GET"): ({}, expect(401, 404, 404, 200, 200)),
     ("/api/v1/tokens", "GET"): ({}, expect(401, 200, 200, 200, 200)),
     ("/api/v1/tokens/<int:token_id>", "DELETE"): ({}, expect(401, 204, 404, 404, 204)),
+    # Agreement (supervisors and admins only; 404 for everyone else)
+    ("/agreement", "GET"): ({}, expect(302, 404, 404, 200, 200)),
+    ("/articles/<int:article_id>/agreement", "GET"): ({}, expect(302, 404, 404, 200, 200)),
+    ("/api/v1/agreement", "GET"): ({}, expect(401, 404, 404, 200, 200)),
+    ("/api/v1/articles/<int:article_id>/agreement", "GET"): (
+        {}, expect(401, 404, 404, 200, 200)),
 }
 
 USERNAMES = {"reviewer": ("rita", "reviewer"), "other_reviewer": ("omar", "reviewer"),

@@ -49,11 +49,13 @@ def init_web(app: Flask) -> None:
     from .views.admin import bp as admin_bp
     from .views.auth import bp as auth_bp
     from .views.pages import bp as pages_bp
+    from .views.supervision import bp as supervision_bp
 
     csrf.exempt(api)  # bearer tokens, not cookies, authenticate the API
     app.register_blueprint(auth_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(supervision_bp)
     app.register_blueprint(api)
 
     app.register_error_handler(HTTPException, _html_http_error)
@@ -78,7 +80,7 @@ def _limit_login_attempts(app: Flask) -> None:
     app.view_functions["auth.login"] = limiter.limit(
         lambda: app.config["LOGIN_RATE_LIMIT"], methods=["POST"])(app.view_functions["auth.login"])
     # Only the login form is limited; the other blueprints skip the limiter's per-request check.
-    for name in ("api", "pages", "admin"):
+    for name in ("api", "pages", "admin", "supervision"):
         limiter.exempt(app.blueprints[name])
 
 

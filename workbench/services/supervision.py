@@ -59,7 +59,8 @@ from .. import agreement
 from ..agreement import NotEnoughData
 from ..models import TAGS, Article, Assertion, Assignment, AssignmentStatus, User
 from ..text import split_sentences
-from .errors import NotFound
+from ..values import ValueProblem, parse_int
+from .errors import NotFound, ValidationFailed
 
 T = TypeVar("T")
 
@@ -570,6 +571,47 @@ def ranked(works: Sequence[ArticleWork], comparisons: dict[int, list[PairCompari
                      "assertions": assertions, "disagreements": counts})
     rows.sort(key=lambda r: (-r["disagreements"]["total"], -r["assertions"], r["article_id"]))
     return rows[:limit]
+
+
+# -- Filters, as the API and the page receive them --------------------------------------------------
+
+TRUE_WORDS = ("1", "true", "on", "yes")
+FALSE_WORDS = ("", "0", "false", "off", "no")
+RANKED_DEFAULT = 20
+RANKED_MAX = 200
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementFilters:
+    search: str | None = None
+    include_unsubmitted: bool = False
+    ranked_limit: int = RANKED_DEFAULT
+
+
+def parse_flag(raw: str | None, name: str) -> bool:
+    """A yes/no query value (``1``/``0``, ``true``/``false``, a checkbox's ``on``)."""
+    word = (raw or "").strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValidationFailed(f"{name} must be 1 or 0 (true or false).", name)
+
+
+def parse_filters(args: Any) -> AgreementFilters:
+    """``q``, ``include_unsubmitted`` and ``limit`` from a query mapping; ValidationFailed (422)
+    names the bad field."""
+    raw_limit = args.get("limit")
+    try:
+        limit = RANKED_DEFAULT if raw_limit in (None, "") else parse_int(
+            raw_limit, "limit", minimum=1, maximum=RANKED_MAX)
+    except ValueProblem as problem:
+        raise ValidationFailed(problem.message, problem.field) from problem
+    search = (args.get("q") or "").strip() or None
+    return AgreementFilters(search=search,
+                            include_unsubmitted=parse_flag(args.get("include_unsubmitted"),
+                                                           "include_unsubmitted"),
+                            ranked_limit=limit)
 
 
 # -- Reading the database ----------------------------------------------------------------------------

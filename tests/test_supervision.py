@@ -325,3 +325,47 @@ def test_reviewers_get_404_pages_and_no_nav_link(newsroom, page_as):
     assert page.get("/agreement").status_code == 404
     assert page.get(f"/articles/{newsroom['article']}/agreement").status_code == 404
     assert ">Agreement</a>" not in page.get("/articles").get_data(as_text=True)
+
+
+# -- Sufficient statistics equal the pure measures ----------------------------------------------------
+
+@pytest.mark.parametrize("seed", range(8))
+def test_sentence_stats_match_the_pure_measures(seed):
+    import random
+
+    from workbench import sentence_stats
+
+    rng = random.Random(seed)
+    labels = ("sourced", "unsourced", "opinion", "none")
+    layout = sentence_stats.Layout(labels)
+    coders = ["a", "b", "c"]
+    missing = seed % 2 == 1  # odd seeds: some judgements missing (Fleiss then has no figure)
+    columns = [{c: (None if missing and rng.random() < 0.2 else rng.choice(labels[:2 + seed % 3]))
+                for c in coders} for _ in range(rng.randrange(5, 40))]
+    stats = sentence_stats.combine(sentence_stats.unit_stats(col, layout) for col in columns)
+    data = [[col[c] for col in columns] for c in coders]
+
+    def both(pure, fast):  # type: ignore[no-untyped-def]
+        try:
+            expected = pure()
+        except agreement.NotEnoughData as exc:
+            with pytest.raises(agreement.NotEnoughData):
+                fast()
+            return str(exc)
+        assert fast() == pytest.approx(expected, abs=1e-12)
+        return None
+
+    both(lambda: agreement.krippendorff_alpha(data),
+         lambda: sentence_stats.krippendorff_nominal(stats, layout))
+    both(lambda: agreement.gwet_ac1(data), lambda: sentence_stats.gwet_ac1(stats, layout))
+    both(lambda: agreement.cohen_kappa(data[0], data[2]),
+         lambda: sentence_stats.cohen_kappa(stats, ("a", "c"), layout))
+    rated = {sum(v is not None for v in col.values()) for col in columns}
+    if len(rated) == 1:
+        counts = [[sum(1 for c in coders if col[c] == label) for label in labels]
+                  for col in columns]
+        both(lambda: agreement.fleiss_kappa(counts),
+             lambda: sentence_stats.fleiss_kappa(stats, layout))
+    else:
+        with pytest.raises(agreement.NotEnoughData, match="different numbers of reviewers"):
+            sentence_stats.fleiss_kappa(stats, layout)

@@ -46,7 +46,7 @@ Confusion
 """
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -55,7 +55,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .. import agreement
+from .. import agreement, sentence_stats
 from ..agreement import NotEnoughData
 from ..models import TAGS, Article, Assertion, Assignment, AssignmentStatus, User
 from ..text import split_sentences
@@ -77,7 +77,6 @@ RESAMPLES = 1000
 SEED = 20261202
 # SQLite allows 32766 bound parameters; stay far below.
 CHUNK = 900
-DIFFERENT_RATERS = "articles have different numbers of reviewers"
 NOTHING_MARKED = "nobody marked anything"
 
 
@@ -247,38 +246,34 @@ def sentence_columns(work: ArticleWork) -> list[Column]:
     return [{r: per_reviewer[r][i] for r in work.reviewers} for i in range(len(work.sentences))]
 
 
-def _matrix(columns: Sequence[Column], reviewers: Sequence[str]) -> list[list[str | None]]:
-    return [[column.get(r) for column in columns] for r in reviewers]
+LAYOUT = sentence_stats.Layout(LABELS)
 
 
-def _cohen(columns: Sequence[Column], a: str, b: str) -> float:
-    return agreement.cohen_kappa([c.get(a) for c in columns], [c.get(b) for c in columns])
+def sentence_units(work: ArticleWork) -> list[sentence_stats.Stats]:
+    """The article's sentences as bootstrap units: each one's sufficient statistics."""
+    return [sentence_stats.unit_stats(column, LAYOUT) for column in sentence_columns(work)]
 
 
-def _mean_cohen(reviewers: Sequence[str]) -> Callable[[Sequence[Column]], float]:
-    def measure(columns: Sequence[Column]) -> float:
-        values, reasons = [], []
-        for a, b in combinations(reviewers, 2):
-            try:
-                values.append(_cohen(columns, a, b))
-            except NotEnoughData as exc:
-                reasons.append(str(exc))
-        if not values:
-            raise NotEnoughData(reasons[0] if reasons else agreement.ONE_CODER)
-        return sum(values) / len(values)
+def _sentence_measure(name: str, reviewers: Sequence[str], pair: tuple[str, str] | None = None,
+                      combine: Callable[[Sequence[sentence_stats.Stats]], sentence_stats.Stats]
+                      = sentence_stats.combine) -> Callable[[Sequence[Any]], float]:
+    """A sentence measure over units' statistics (sentences, or whole articles)."""
+    pairs = list(combinations(reviewers, 2))
+
+    def measure(units: Sequence[sentence_stats.Stats]) -> float:
+        if len(reviewers) < 2:
+            raise NotEnoughData(agreement.ONE_CODER if reviewers else agreement.NO_CODERS)
+        stats = combine(units)
+        if name == "cohen":
+            return (sentence_stats.cohen_kappa(stats, pair, LAYOUT) if pair
+                    else sentence_stats.mean_cohen(stats, pairs, LAYOUT))
+        if name == "fleiss":
+            return sentence_stats.fleiss_kappa(stats, LAYOUT)
+        if name == "krippendorff":
+            return sentence_stats.krippendorff_nominal(stats, LAYOUT)
+        return sentence_stats.gwet_ac1(stats, LAYOUT)
 
     return measure
-
-
-def _fleiss(columns: Sequence[Column]) -> float:
-    raters = {len(column) for column in columns}
-    if len(raters) > 1:
-        raise NotEnoughData(DIFFERENT_RATERS)
-    counts = []
-    for column in columns:
-        tally = Counter(column.values())
-        counts.append([tally[label] for label in LABELS])
-    return agreement.fleiss_kappa(counts)
 
 
 # -- Unitizing alpha --------------------------------------------------------------------------------
@@ -371,26 +366,28 @@ def _f1_figures(units: Sequence[Any], pooled: bool, resamples: int) -> dict[str,
     return out
 
 
-def _sentence_figures(units: Sequence[Any], reviewers: Sequence[str], pooled: bool,
-                      resamples: int, pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
-    def wrap(compute: Callable[[Any], float]) -> Callable[[Any], float]:
-        return _pooled(compute) if pooled else compute
+def _sentence_figures(units: Sequence[sentence_stats.Stats], reviewers: Sequence[str],
+                      sentences: int, resamples: int,
+                      pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    combine = sentence_stats.CombineCache()
 
-    count = sum(len(u) for u in units) if pooled else len(units)
+    def fig(name: str, pair: tuple[str, str] | None = None) -> dict[str, Any]:
+        return _figure(_sentence_measure(name, reviewers, pair, combine), units, resamples)
+
     return {
-        "units": count,
-        "cohen_kappa": _figure(wrap(_mean_cohen(reviewers)), units, resamples),
-        "cohen_by_pair": [
-            {"reviewers": [a, b],
-             "figure": _figure(wrap(lambda cols, a=a, b=b: _cohen(cols, a, b)), units, resamples)}
-            for a, b in pairs],
-        "fleiss_kappa": _figure(wrap(_fleiss), units, resamples),
-        "krippendorff_alpha": _figure(
-            wrap(lambda cols: agreement.krippendorff_alpha(_matrix(cols, reviewers), "nominal")),
-            units, resamples),
-        "gwet_ac1": _figure(wrap(lambda cols: agreement.gwet_ac1(_matrix(cols, reviewers))),
-                            units, resamples),
+        "units": sentences,
+        "cohen_kappa": fig("cohen"),
+        "cohen_by_pair": [{"reviewers": [a, b], "figure": fig("cohen", (a, b))}
+                          for a, b in pairs],
+        "fleiss_kappa": fig("fleiss"),
+        "krippendorff_alpha": fig("krippendorff"),
+        "gwet_ac1": fig("gwet"),
     }
+
+
+def _summed(items: Sequence[F1Item]) -> list[F1Item]:
+    """An article's F1 items as one (its bootstrap unit when articles are resampled)."""
+    return [tuple(map(sum, zip(*items)))] if items else []  # type: ignore[list-item]
 
 
 def disagreement_counts(comparisons: Iterable[PairComparison]) -> dict[str, int]:
@@ -421,8 +418,8 @@ def measure_article(work: ArticleWork, *, resamples: int = RESAMPLES) -> dict[st
             "alpha_unitizing": {"overall": alpha[ANY_TAG],
                                 "by_tag": {tag: alpha[tag] for tag in TAGS}},
             "span_f1": _f1_figures(f1_items(links), False, resamples),
-            "sentence": _sentence_figures(sentence_columns(work), work.reviewers, False,
-                                          resamples, pairs),
+            "sentence": _sentence_figures(sentence_units(work), work.reviewers,
+                                          len(work.sentences), resamples, pairs),
             "disagreements": disagreement_counts(comparisons),
         },
     }
@@ -500,10 +497,14 @@ def measure_project(works: Sequence[ArticleWork], *, resamples: int = RESAMPLES,
                 reasons.append(reason)
         alpha[category] = (_figure(_stratified_alpha(reasons), strata, resamples) if works
                            else _not_available(agreement.NO_CODERS))
-    f1_units = [f1_items(link for c in comparisons[w.article_id] for link in c.links)
+    f1_units = [_summed(f1_items(link for c in comparisons[w.article_id] for link in c.links))
                 for w in works]
     pairs = sorted({(c.first, c.second) for cs in comparisons.values() for c in cs})
-    sentence_units = [columns[w.article_id] for w in works]
+    stats = {w.article_id: sentence_stats.combine(
+        sentence_stats.unit_stats(column, LAYOUT) for column in columns[w.article_id])
+        for w in works}
+    article_stats = [stats[w.article_id] for w in works]
+    sentences = sum(len(w.sentences) for w in works)
     return {
         "articles": len(works),
         "reviewers": reviewers,
@@ -511,28 +512,29 @@ def measure_project(works: Sequence[ArticleWork], *, resamples: int = RESAMPLES,
             "alpha_unitizing": {"overall": alpha[ANY_TAG],
                                 "by_tag": {tag: alpha[tag] for tag in TAGS}},
             "span_f1": _f1_figures(f1_units, True, resamples),
-            "sentence": _sentence_figures(sentence_units, reviewers, True, resamples, pairs),
+            "sentence": _sentence_figures(article_stats, reviewers, sentences, resamples, pairs),
             "disagreements": disagreement_counts(c for cs in comparisons.values() for c in cs),
         },
-        "by_pair": by_pair(works, comparisons, columns, resamples),
+        "by_pair": by_pair(works, comparisons, stats, resamples),
         "confusion": confusion(comparisons.values(), works, columns),
         "ranked": ranked(works, comparisons, ranked_limit),
     }
 
 
 def by_pair(works: Sequence[ArticleWork], comparisons: dict[int, list[PairComparison]],
-            columns: dict[int, list[Column]], resamples: int) -> list[dict[str, Any]]:
-    """Reviewer × reviewer: overlap F1 and sentence kappa over the articles both reviewed."""
+            stats: dict[int, sentence_stats.Stats], resamples: int) -> list[dict[str, Any]]:
+    """Reviewer × reviewer: overlap F1 and sentence kappa over the articles both reviewed
+    (articles resampled)."""
     f1_units: dict[tuple[str, str], list[list[F1Item]]] = defaultdict(list)
-    sentence_units: dict[tuple[str, str], list[list[Column]]] = defaultdict(list)
+    kappa_units: dict[tuple[str, str], list[sentence_stats.Stats]] = defaultdict(list)
     for w in works:
         for c in comparisons[w.article_id]:
-            f1_units[(c.first, c.second)].append(f1_items(c.links))
-            sentence_units[(c.first, c.second)].append(columns[w.article_id])
+            f1_units[(c.first, c.second)].append(_summed(f1_items(c.links)))
+            kappa_units[(c.first, c.second)].append(stats[w.article_id])
     return [{"reviewers": [a, b], "articles": len(f1_units[(a, b)]),
              "span_f1": _figure(_pooled(_f1_measure("f1", 1)), f1_units[(a, b)], resamples),
-             "cohen_kappa": _figure(_pooled(lambda cols, a=a, b=b: _cohen(cols, a, b)),
-                                    sentence_units[(a, b)], resamples)}
+             "cohen_kappa": _figure(_sentence_measure("cohen", [a, b], (a, b)),
+                                    kappa_units[(a, b)], resamples)}
             for a, b in sorted(f1_units)]
 
 

@@ -369,3 +369,21 @@ def test_sentence_stats_match_the_pure_measures(seed):
     else:
         with pytest.raises(agreement.NotEnoughData, match="different numbers of reviewers"):
             sentence_stats.fleiss_kappa(stats, layout)
+
+
+# -- The demo seed ------------------------------------------------------------------------------------
+
+def test_demo_seed_gives_the_dashboard_real_disagreement(app, factory, api_as):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["seed", "--demo"])
+    assert result.exit_code == 0, result.output
+    assert "Demo reviews annotated and submitted: 4." in result.output  # 2 articles × 2
+    again = runner.invoke(args=["seed", "--demo"])
+    assert "Demo reviews annotated" not in again.output  # submitted work is left alone
+    sue = api_as("sue", "supervisor")
+    body = sue.get("/agreement").json
+    assert body["articles"] == 2 and body["reviewers"] == ["reviewer", "reviewer2"]
+    counts = body["measures"]["disagreements"]
+    assert counts["agree"] > counts["total"] > 0
+    assert all(counts[kind] > 0 for kind in ("boundary", "label", "missing"))
+    assert body["measures"]["alpha_unitizing"]["overall"]["value"] is not None

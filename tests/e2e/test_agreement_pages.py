@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import check_accessibility, screenshot
+from .helpers import PLAIN_ORIGINAL, check_accessibility, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -27,25 +27,41 @@ WORK = {
             ("it was the most generous budget in a decade", "opinion"),
             ("spending on schools rises by 12 percent", "unsourced"),
             ("Critics called the plan reckless", "unsourced")],
+    "carol": [("approved a budget of 4.2 billion euros", "sourced"),
+              ("the most generous budget in a decade", "opinion"),
+              ("spending on schools rises by 12 percent", "sourced"),
+              ("Nobody has explained how the new tram line will be paid for", "opinion")],
+}
+FORECAST = {
+    "alice": [("Markets rose sharply today.", "sourced"),
+              ("growth would double next year", "unsourced"),
+              ("Critics called the forecast reckless.", "opinion")],
+    "bob": [("Markets rose sharply today.", "sourced"),
+            ("growth would double next year", "unsourced"),
+            ("called the forecast reckless", "opinion")],
 }
 
 
 @pytest.fixture
 def compared(factory, api):  # type: ignore[no-untyped-def]
-    """Supervisor sam; alice and bob annotated one article and submitted; returns its id."""
+    """Supervisor sam; alice, bob and carol annotated the budget article, alice and bob the
+    forecast, and all submitted; returns the budget article's id."""
     factory.user("sam", "supervisor")
-    article = factory.article(body=BUDGET, title="Council approves the city budget",
-                              publisher="Example Gazette")
+    budget = factory.article(body=BUDGET, title="Council approves the city budget",
+                             publisher="Example Gazette")
+    forecast = factory.article(body=PLAIN_ORIGINAL, title="Growth forecast")
     factory.article(body="Rain is expected on Tuesday.\n", title="Weather outlook")
-    for name, work in WORK.items():
+    for name in WORK:
         factory.user(name)
-        factory.assign(article, name, supervisor="sam")
-        client = api(name)
-        for phrase, tag in work:
-            client.tag(article, phrase, tag)
-        status, body = client.request("POST", f"/articles/{article}/submit")
-        assert status == 200, body
-    return article
+    for article, work in ((budget, WORK), (forecast, FORECAST)):
+        for name, spans in work.items():
+            factory.assign(article, name, supervisor="sam")
+            client = api(name)
+            for phrase, tag in spans:
+                client.tag(article, phrase, tag)
+            status, body = client.request("POST", f"/articles/{article}/submit")
+            assert status == 200, body
+    return budget
 
 
 def test_dashboard_and_side_by_side_view(compared, logged_in, api):
@@ -62,9 +78,9 @@ def test_dashboard_and_side_by_side_view(compared, logged_in, api):
 
     page.get_by_role("link", name="Council approves the city budget").click()
     expect(page.get_by_role("heading", name="Council approves the city budget")).to_be_visible()
-    expect(page.locator(".compare-column")).to_have_count(2)
-    expect(page.locator("mark[data-kind='missing']")).to_have_count(1)
-    expect(page.locator("mark[data-kind='label']")).to_have_count(2)
+    expect(page.locator(".compare-column")).to_have_count(3)
+    for kind in ("agree", "boundary", "label", "missing"):
+        expect(page.locator(f"mark[data-kind='{kind}']")).not_to_have_count(0)
     article = api("sam").get(f"/articles/{compared}/agreement")
     f1 = article["measures"]["span_f1"]["overlap"]["f1"]["value"]
     expect(page.locator("#article-figures tr[data-measure='span_f1.overlap.f1'] .fig-value")

@@ -38,7 +38,9 @@ Sentence level
     assertions cover most of its characters (ties: the order of ``TAGS``), or ``"none"`` when no
     assertion touches it. Cohen's kappa per pair and their mean, Fleiss' kappa, Krippendorff's
     alpha (nominal) and Gwet's AC1 over all reviewers. The bootstrap resamples sentences
-    (articles, pooled).
+    (articles, pooled); the measures are finished from per-unit sufficient statistics
+    (``workbench.sentence_stats``, checked against ``workbench.agreement`` in the tests), so a
+    resample adds small vectors instead of rebuilding a coders × units matrix.
 Confusion
     Symmetric counts, each comparison in both orders (as in a coincidence matrix): matched
     assertion pairs ``(tag, tag)``, unmatched ones ``(tag, none)``; and per pair of reviewers each
@@ -242,6 +244,7 @@ Column = dict[str, str]
 
 
 def sentence_columns(work: ArticleWork) -> list[Column]:
+    """Every sentence's label per reviewer of the article."""
     per_reviewer = {r: sentence_labels(work.sentences, work.marks_of(r)) for r in work.reviewers}
     return [{r: per_reviewer[r][i] for r in work.reviewers} for i in range(len(work.sentences))]
 
@@ -626,6 +629,7 @@ def _chunks(values: Sequence[int]) -> Iterator[Sequence[int]]:
 def scope_ids(session: Session, *, search: str | None = None,
               article_ids: Sequence[int] | None = None) -> list[int]:
     """The article ids the list's search (and an optional id list) pick, in id order."""
+    # The article list's own search (FTS5 or tsvector), so "the same filters" stays true.
     from .articles import _with_search
 
     stmt = select(Article.id)

@@ -387,3 +387,13 @@ def test_demo_seed_gives_the_dashboard_real_disagreement(app, factory, api_as):
     assert counts["agree"] > counts["total"] > 0
     assert all(counts[kind] > 0 for kind in ("boundary", "label", "missing"))
     assert body["measures"]["alpha_unitizing"]["overall"]["value"] is not None
+
+
+def test_article_page_with_nobody_to_compare_and_a_bad_flag(newsroom, page_as):
+    page = page_as("sue", create=False)
+    lonely = page.get(f"/articles/{newsroom['other']}/agreement")
+    assert lonely.status_code == 200
+    assert "agreement needs two" in lonely.get_data(as_text=True)
+    assert page.get(f"/articles/{newsroom['other']}/agreement?include_unsubmitted=2"
+                    ).status_code == 422
+    assert page.get("/articles/999999/agreement").status_code == 404

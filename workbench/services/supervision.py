@@ -533,12 +533,19 @@ def by_pair(works: Sequence[ArticleWork], comparisons: dict[int, list[PairCompar
     for w in works:
         for c in comparisons[w.article_id]:
             f1_units[(c.first, c.second)].append(_summed(f1_items(c.links)))
-            kappa_units[(c.first, c.second)].append(stats[w.article_id])
+            kappa_units[(c.first, c.second)].append(_pair_only(stats[w.article_id],
+                                                               (c.first, c.second)))
     return [{"reviewers": [a, b], "articles": len(f1_units[(a, b)]),
              "span_f1": _figure(_pooled(_f1_measure("f1", 1)), f1_units[(a, b)], resamples),
              "cohen_kappa": _figure(_sentence_measure("cohen", [a, b], (a, b)),
                                     kappa_units[(a, b)], resamples)}
             for a, b in sorted(f1_units)]
+
+
+def _pair_only(stats: sentence_stats.Stats, pair: tuple[str, str]) -> sentence_stats.Stats:
+    """Just one pair's Cohen counts (all a pair's kappa needs; resamples then add less)."""
+    cells = stats.pairs.get(pair)
+    return sentence_stats.Stats((), {pair: cells} if cells else {}, stats.raters)
 
 
 def confusion(comparisons: Iterable[list[PairComparison]], works: Sequence[ArticleWork],

@@ -79,7 +79,8 @@ def seed(factory: Factory, role: str) -> Seeded:
         assert response.status_code == 201, response.json
         record = response.json
     return Seeded(ids={"article_id": article_id, "assertion_id": record["id"],
-                       "evidence_id": record["evidence"][0]["id"], "token_id": spare_id},
+                       "evidence_id": record["evidence"][0]["id"], "token_id": spare_id,
+                       "reviewer": "rita"},
                   tokens=tokens)
 
 

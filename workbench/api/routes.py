@@ -3,24 +3,27 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from flask import abort, g, jsonify, request, url_for
+from flask import g, jsonify, request, url_for
 from pydantic import BaseModel, ValidationError
 
 from ..config import DEFAULT_PAGE_SIZE, MAX_INT, MAX_PAGE_SIZE
 from ..db import db, read_phase
-from ..models import Article, User
+from ..models import User
 from ..services import articles as articles_service
 from ..services import assertions as assertions_service
 from ..services import assignments as assignments_service
 from ..services import audit as audit_service
 from ..services import users as users_service
-from ..services.errors import ValidationFailed, WorkbenchError
+from ..services.errors import UnsupportedMediaType, ValidationFailed, WorkbenchError
+from ..services.policy import project_access, require
+from ..values import ValueProblem, parse_int, parse_optional_int
 from . import api
-from .errors import error_body, from_pydantic, json_error
+from .errors import error_body, from_pydantic
 from .registry import PUBLIC_ENDPOINTS, api_route
 from .schemas import (ArticleIn, ArticleList, ArticleOut, AssertionIn, AssertionList, AssertionOut,
                       AssertionPatch, AssignmentIn, AssignmentList, AssignmentOut, AuditList,
-                      ConflictOut, ErrorOut, EvidenceIn, EvidenceOut, TokenList)
+                      BulkAssignmentIn, ConflictOut, ErrorOut, EvidenceIn, EvidenceOut,
+                      ProgressOut, QueueOut, ReasonIn, TokenList)
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -34,6 +37,10 @@ PAGING = [
 ]
 SEARCH = [{"name": "q", "in": "query", "required": False, "schema": {"type": "string"},
            "description": "Full-text search over titles and bodies."}]
+STATUS = [{"name": "status", "in": "query", "required": False,
+           "schema": {"type": "string", "enum": list(articles_service.LIST_STATUSES)},
+           "description": "Reviewers: their own assignment (open, submitted). Supervisors: "
+                          "unassigned, open (someone still at work), submitted (all done)."}]
 
 E400 = ("Invalid JSON or UTF-8", ErrorOut)
 E401 = ("Missing or invalid bearer token", ErrorOut)
@@ -61,17 +68,15 @@ def authenticate() -> Any:
     return None
 
 
-@api.errorhandler(WorkbenchError)
-def handle_service_error(error: WorkbenchError):  # type: ignore[no-untyped-def]
-    return json_error(error)
-
-
 def caller() -> User:
     return g.api_user
 
 
 def parse_body(model: type[Model]) -> Model:
-    """The request's JSON validated against ``model``: 400 for bad UTF-8 or JSON, 422 otherwise."""
+    """The request's JSON validated against ``model``: 415 unless it is sent as JSON, 400 for bad
+    UTF-8 or JSON, 422 otherwise."""
+    if not request.is_json:
+        raise UnsupportedMediaType("Send the body as JSON (Content-Type: application/json).")
     raw = request.get_data(cache=False)
     try:
         text = raw.decode("utf-8")
@@ -88,29 +93,19 @@ def parse_body(model: type[Model]) -> Model:
 
 
 def paging() -> tuple[int, int | None]:
-    raw_limit = request.args.get("limit", str(DEFAULT_PAGE_SIZE))
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_PAGE_SIZE:
-        raise ValidationFailed(f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}.", "limit")
-    raw_cursor = request.args.get("cursor")
-    if raw_cursor in (None, ""):
-        return int(raw_limit), None
-    if not raw_cursor.isdigit() or len(raw_cursor) > 18 or int(raw_cursor) > MAX_INT:
-        raise ValidationFailed("cursor must be the `next` value of a previous page.", "cursor")
-    return int(raw_limit), int(raw_cursor)
+    """``limit`` and ``cursor`` of a list route, parsed by the app's one integer parser."""
+    try:
+        limit = parse_int(request.args.get("limit", str(DEFAULT_PAGE_SIZE)), "limit",
+                          minimum=1, maximum=MAX_PAGE_SIZE)
+        cursor = parse_optional_int(request.args.get("cursor"), "cursor", minimum=0,
+                                    maximum=MAX_INT)
+    except ValueProblem as problem:
+        raise ValidationFailed(problem.message, problem.field) from None
+    return limit, cursor
 
 
 def page(items: list[Any], next_cursor: int | None) -> dict[str, Any]:
     return {"items": items, "next": None if next_cursor is None else str(next_cursor)}
-
-
-def article_dict(article: Article) -> dict[str, Any]:
-    return {
-        "id": article.id, "title": article.title, "body": article.body,
-        "source_url": article.source_url, "publisher": article.publisher,
-        "published_at": article.published_at.isoformat() if article.published_at else None,
-        "language": article.language, "content_hash": article.content_hash,
-        "created_at": article.created_at.isoformat(),
-    }
 
 
 # -- Articles -----------------------------------------------------------------------------------
@@ -122,27 +117,24 @@ def article_dict(article: Article) -> dict[str, Any]:
                       413: ("The body is over 2 MB", ErrorOut), 422: E422})
 def create_article():  # type: ignore[no-untyped-def]
     user = caller()
-    if not user.is_supervisor:
-        abort(403, "Only supervisors and admins add articles.")
+    require(project_access(user), "can_add_articles")
     data = parse_body(ArticleIn)
     article = articles_service.create_article(db.session, actor=user, **data.model_dump())
-    response = jsonify(article_dict(article))
+    response = jsonify(articles_service.article_dict(article))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_article", article_id=article.id)
     return response
 
 
 @api_route(api, "/articles", "GET", summary="Articles the caller may see, newest first",
-           query=PAGING + SEARCH,
+           query=PAGING + SEARCH + STATUS,
            responses={200: ("A page of articles", ArticleList), 401: E401, 422: E422})
 def list_articles():  # type: ignore[no-untyped-def]
     limit, cursor = paging()
     result = articles_service.list_articles(db.session, caller(), search=request.args.get("q"),
-                                            before_id=cursor, limit=limit)
-    items = [{"id": a.id, "title": a.title, "publisher": a.publisher,
-              "source_url": a.source_url, "language": a.language,
-              "created_at": a.created_at.isoformat(), "tag_counts": a.tag_counts,
-              "reviewers": a.reviewers} for a in result.items]
+                                            before_id=cursor, limit=limit,
+                                            status=request.args.get("status") or None)
+    items = [articles_service.summary_dict(a) for a in result.items]
     return jsonify(page(items, result.next_cursor))
 
 
@@ -150,7 +142,7 @@ def list_articles():  # type: ignore[no-untyped-def]
            responses={200: ("The article", ArticleOut), 401: E401, 404: E404})
 def get_article(article_id: int):  # type: ignore[no-untyped-def]
     article, _ = articles_service.get_article_for(db.session, caller(), article_id)
-    return jsonify(article_dict(article))
+    return jsonify(articles_service.article_dict(article))
 
 
 # -- Assertions ---------------------------------------------------------------------------------
@@ -235,9 +227,8 @@ def delete_evidence(evidence_id: int):  # type: ignore[no-untyped-def]
                       404: E404, 409: E409, 422: E422})
 def create_assignment(article_id: int):  # type: ignore[no-untyped-def]
     user = caller()
-    if not user.is_supervisor:
-        articles_service.get_article_for(db.session, user, article_id)  # 404 if not theirs
-        abort(403, "Only supervisors assign articles.")
+    _, access = articles_service.get_article_for(db.session, user, article_id)
+    require(access, "can_assign")
     data = parse_body(AssignmentIn)
     assignment = assignments_service.assign(db.session, user, article_id, data.reviewer)
     return jsonify(assignments_service.assignment_dict(assignment)), 201
@@ -247,10 +238,8 @@ def create_assignment(article_id: int):  # type: ignore[no-untyped-def]
            summary="Who reviews the article (supervisor)",
            responses={200: ("Assignments", AssignmentList), 401: E401, 403: E403, 404: E404})
 def list_assignments(article_id: int):  # type: ignore[no-untyped-def]
-    user = caller()
-    articles_service.get_article_for(db.session, user, article_id)
-    if not user.is_supervisor:
-        abort(403, "Only supervisors see every assignment.")
+    _, access = articles_service.get_article_for(db.session, caller(), article_id)
+    require(access, "can_assign", message="Only supervisors see every assignment.")
     rows = assignments_service.assignments_for_article(db.session, article_id)
     return jsonify(page([assignments_service.assignment_dict(a) for a in rows], None))
 
@@ -262,6 +251,67 @@ def list_assignments(article_id: int):  # type: ignore[no-untyped-def]
 def submit_article(article_id: int):  # type: ignore[no-untyped-def]
     assignment = assignments_service.submit(db.session, caller(), article_id)
     return jsonify(assignments_service.assignment_dict(assignment))
+
+
+@api_route(api, "/assignments", "POST",
+           summary="Share articles among reviewers, each to per_article of them (supervisor)",
+           request=BulkAssignmentIn,
+           responses={201: ("The assignments made (none for reviewers already on an article)",
+                            AssignmentList), 400: E400, 401: E401, 404: E404, 422: E422})
+def bulk_assign():  # type: ignore[no-untyped-def]
+    user = caller()
+    require(project_access(user), "can_assign")
+    data = parse_body(BulkAssignmentIn)
+    made = assignments_service.assign_many(db.session, user, data.articles, data.reviewers,
+                                           data.per_article)
+    return jsonify(page([assignments_service.assignment_dict(a) for a in made], None)), 201
+
+
+@api_route(api, "/articles/<int:article_id>/assignments/<reviewer>/unassign", "POST",
+           summary="Take the article back from a reviewer who has not submitted (supervisor)",
+           request=ReasonIn,
+           responses={204: ("Unassigned; their assertions stay", None), 400: E400, 401: E401,
+                      403: E403, 404: E404, 409: E409, 422: E422})
+def unassign_reviewer(article_id: int, reviewer: str):  # type: ignore[no-untyped-def]
+    _, access = articles_service.get_article_for(db.session, caller(), article_id)
+    require(access, "can_assign")
+    data = parse_body(ReasonIn)
+    assignments_service.unassign(db.session, caller(), article_id, reviewer, data.reason)
+    return "", 204
+
+
+@api_route(api, "/articles/<int:article_id>/assignments/<reviewer>/reopen", "POST",
+           summary="Reopen a submitted review (supervisor)", request=ReasonIn,
+           responses={200: ("The reopened assignment", AssignmentOut), 400: E400, 401: E401,
+                      403: E403, 404: E404, 409: E409, 422: E422})
+def reopen_review(article_id: int, reviewer: str):  # type: ignore[no-untyped-def]
+    _, access = articles_service.get_article_for(db.session, caller(), article_id)
+    require(access, "can_assign")
+    data = parse_body(ReasonIn)
+    assignment = assignments_service.reopen(db.session, caller(), article_id, reviewer,
+                                            data.reason)
+    return jsonify(assignments_service.assignment_dict(assignment))
+
+
+@api_route(api, "/queue", "GET", summary="Your review queue: to do, in progress, submitted",
+           responses={200: ("The caller's queue, oldest first", QueueOut), 401: E401})
+def review_queue():  # type: ignore[no-untyped-def]
+    items = assignments_service.queue(db.session, caller())
+    body: dict[str, Any] = {kind: [assignments_service.queue_item_dict(i) for i in rows]
+                            for kind, rows in items.items()}
+    body["next"] = assignments_service.next_article(items)
+    return jsonify(body)
+
+
+@api_route(api, "/progress", "GET", summary="Per reviewer: to do, in progress, submitted "
+                                            "(supervisor)",
+           responses={200: ("Progress of every reviewer", ProgressOut), 401: E401, 404: E404})
+def review_progress():  # type: ignore[no-untyped-def]
+    require(project_access(caller()), "can_assign")
+    rows = assignments_service.progress(db.session, caller())
+    return jsonify({"reviewers": [{"reviewer": r.reviewer, "assigned": r.assigned,
+                                   "to_do": r.to_do, "in_progress": r.in_progress,
+                                   "submitted": r.submitted} for r in rows]})
 
 
 # -- Audit trail and tokens --------------------------------------------------------------------
@@ -286,8 +336,7 @@ AUDIT_FILTERS = [
            responses={200: ("A page of audit events", AuditList), 401: E401, 404: E404,
                       422: E422})
 def list_audit_events():  # type: ignore[no-untyped-def]
-    if not caller().is_supervisor:
-        abort(404)
+    require(project_access(caller()), "can_read_audit")
     limit, cursor = paging()
     filters = audit_service.parse_filter(request.args)
     events, next_cursor = audit_service.list_events(db.session, filters, before_id=cursor,

@@ -20,7 +20,11 @@ from ..models import STANCES, TAGS, User
 from ..services import articles as articles_service
 from ..services import assertions as assertions_service
 from ..services import assignments as assignments_service
-from ..services.errors import Conflict, ValidationFailed, WorkbenchError
+from ..services import users as users_service
+from ..services.errors import Conflict, ValidationFailed
+from ..services.policy import project_access, require
+from ..values import int_or_default, parse_int
+from .guards import requires
 from ..text import split_sentences
 
 bp = Blueprint("pages", __name__)
@@ -58,15 +62,46 @@ def vendor(name: str) -> Response:
 @bp.route("/articles")
 @login_required
 def article_list():  # type: ignore[no-untyped-def]
+    return render_list()
+
+
+def render_list(status: int = 200, **extra: Any):  # type: ignore[no-untyped-def]
     search = request.args.get("q", "").strip()
-    raw_before = request.args.get("before", "")
-    before = int(raw_before) if raw_before.isdigit() else None
+    before = int_or_default(request.args.get("before"), None, minimum=1)
+    state = request.args.get("status", "")
+    state = state if state in articles_service.LIST_STATUSES else ""
     result = articles_service.list_articles(db.session, me(), search=search or None,
-                                            before_id=before, limit=LIST_PAGE_SIZE)
-    context = {"page": result, "search": search, "before": before, "tags": TAGS}
-    if is_fragment_request():
-        return render_block("articles/list.html", "results", **context)
-    return render_template("articles/list.html", **context)
+                                            before_id=before, limit=LIST_PAGE_SIZE,
+                                            status=state or None)
+    can_assign = project_access(me()).can_assign
+    context = {"page": result, "search": search, "before": before, "tags": TAGS,
+               "status": state, "statuses": articles_service.LIST_STATUSES,
+               "reviewers": (users_service.active_reviewer_names(db.session)
+                             if can_assign else []),
+               "bulk_errors": {}, "bulk_form": {}, "bulk_done": None}
+    context.update(extra)
+    if is_fragment_request() and request.method == "GET":
+        return render_block("articles/list.html", "results", **context), status
+    return render_template("articles/list.html", **context), status
+
+
+@bp.route("/assignments", methods=["POST"])
+@requires("can_assign")
+def bulk_assign():  # type: ignore[no-untyped-def]
+    """The list's bulk form: the ticked articles, each to k of the ticked reviewers."""
+    form = {"articles": request.form.getlist("article"),
+            "reviewers": request.form.getlist("reviewer"),
+            "per_article": request.form.get("per_article", "1")}
+    try:
+        ids = [parse_int(raw, "articles", minimum=1) for raw in form["articles"]]
+        made = assignments_service.assign_many(
+            db.session, me(), ids, form["reviewers"],
+            parse_int(form["per_article"], "per_article", minimum=1, maximum=1000))
+    except ValidationFailed as error:
+        return render_list(422, bulk_errors={error.field or "articles": error.message},
+                           bulk_form=form)
+    db.finish_writes()
+    return render_list(bulk_done=len(made))
 
 
 # -- Article page -------------------------------------------------------------------------------
@@ -84,7 +119,7 @@ def workspace_context(article_id: int, focus: str | None = None,
         "access": access,
         "assertions": assertions,
         "cards": cards,
-        "summary": tag_summary(assertions) if user.is_supervisor else [],
+        "summary": tag_summary(assertions) if access.can_assign else [],
         "body_html": render_highlighted(article.body, spans),
         # htmx swaps keep the sentence list already on the page (hx-preserve): it never changes.
         "keep_sentences": is_fragment_request(),
@@ -93,8 +128,9 @@ def workspace_context(article_id: int, focus: str | None = None,
         "tags": TAGS,
         "stances": STANCES,
         "assignments": (assignments_service.assignments_for_article(db.session, article_id)
-                        if user.is_supervisor else []),
-        "reviewers": (_reviewer_names() if user.is_supervisor else []),
+                        if access.can_assign else []),
+        "reviewers": (users_service.active_reviewer_names(db.session)
+                      if access.can_assign else []),
         "new_errors": {},
         "card_errors": {},
         "card_forms": {},
@@ -120,10 +156,10 @@ class CardPage:
 def card_page(assertions: list[assertions_service.AssertionView], focus: str | None) -> CardPage:
     """The requested page of cards (``?cards=N``), or the one holding the focused assertion."""
     pages = max(1, -(-len(assertions) // CARD_PAGE_SIZE))
-    raw = request.args.get("cards", "1")
-    number = min(int(raw), pages) if raw.isdigit() and int(raw) > 0 else 1
-    if focus and focus.startswith("assertion-") and focus[10:].isdigit():
-        wanted = int(focus[10:])
+    number = min(int_or_default(request.args.get("cards"), 1, minimum=1) or 1, pages)
+    wanted = (int_or_default(focus.removeprefix("assertion-"), None, minimum=1)
+              if focus and focus.startswith("assertion-") else None)
+    if wanted is not None:
         index = next((i for i, a in enumerate(assertions) if a.id == wanted), None)
         if index is not None:
             number = index // CARD_PAGE_SIZE + 1
@@ -140,13 +176,6 @@ def tag_summary(assertions: list[assertions_service.AssertionView]) -> list[dict
     return [{"reviewer": name, "counts": c, "total": sum(c.values()),
              "widths": {t: round(n * 20 / widest) for t, n in c.items()}}
             for name, c in sorted(counts.items())]
-
-
-def _reviewer_names() -> list[str]:
-    from sqlalchemy import select
-
-    return list(db.session.scalars(select(User.username).where(
-        User.role == "reviewer", User.active.is_(True)).order_by(User.username)))
 
 
 def render_workspace(article_id: int, status: int = 200, **extra: Any):  # type: ignore[no-untyped-def]
@@ -172,17 +201,16 @@ def after_change(article_id: int, focus: str | None = None):  # type: ignore[no-
 @bp.route("/articles/<int:article_id>")
 @login_required
 def article_detail(article_id: int):  # type: ignore[no-untyped-def]
-    focus = request.args.get("focus", "")
-    return render_workspace(article_id, focus=f"assertion-{focus}" if focus.isdigit() else None)
+    focus = int_or_default(request.args.get("focus"), None, minimum=1)
+    return render_workspace(article_id, focus=None if focus is None else f"assertion-{focus}")
 
 
 def form_int(name: str, missing: str | None = None) -> int:
-    value = request.form.get(name, "").strip()
-    if not value:
+    """A whole-number form field; the message goes beside the field."""
+    value = request.form.get(name, "")
+    if not value.strip(" \t"):
         raise ValidationFailed(missing or f"{name} is required.", name)
-    if not value.isdigit():
-        raise ValidationFailed(f"{name} must be a whole number of characters.", name)
-    return int(value)
+    return parse_int(value, name)
 
 
 @bp.route("/articles/<int:article_id>/assertions", methods=["POST"])
@@ -258,14 +286,54 @@ def delete_evidence(evidence_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/articles/<int:article_id>/assignments", methods=["POST"])
 @login_required
 def assign_reviewer(article_id: int):  # type: ignore[no-untyped-def]
-    articles_service.get_article_for(db.session, me(), article_id)
-    if not me().is_supervisor:
-        abort(403, "Only supervisors assign articles.")
+    _, access = articles_service.get_article_for(db.session, me(), article_id)
+    require(access, "can_assign")
     try:
         assignments_service.assign(db.session, me(), article_id, request.form.get("reviewer", ""))
     except (ValidationFailed, Conflict) as error:
         return render_workspace(article_id, error.status, panel_errors={"reviewer": error.message})
     return after_change(article_id, focus="review-panel")
+
+
+@bp.route("/articles/<int:article_id>/assignments/<reviewer>/unassign", methods=["POST"])
+@login_required
+def unassign_reviewer(article_id: int, reviewer: str):  # type: ignore[no-untyped-def]
+    _, access = articles_service.get_article_for(db.session, me(), article_id)
+    require(access, "can_assign")
+    try:
+        assignments_service.unassign(db.session, me(), article_id, reviewer,
+                                     request.form.get("reason", ""))
+    except (ValidationFailed, Conflict) as error:
+        return render_workspace(article_id, error.status,
+                                panel_errors={f"reason-{reviewer}": error.message})
+    return after_change(article_id, focus="review-panel")
+
+
+@bp.route("/articles/<int:article_id>/assignments/<reviewer>/reopen", methods=["POST"])
+@login_required
+def reopen_review(article_id: int, reviewer: str):  # type: ignore[no-untyped-def]
+    _, access = articles_service.get_article_for(db.session, me(), article_id)
+    require(access, "can_assign")
+    try:
+        assignments_service.reopen(db.session, me(), article_id, reviewer,
+                                   request.form.get("reason", ""))
+    except (ValidationFailed, Conflict) as error:
+        return render_workspace(article_id, error.status,
+                                panel_errors={f"reason-{reviewer}": error.message})
+    return after_change(article_id, focus="review-panel")
+
+
+# -- The reviewer's queue and the supervisor's progress -----------------------------------------
+
+@bp.route("/queue")
+@login_required
+def review_queue():  # type: ignore[no-untyped-def]
+    items = assignments_service.queue(db.session, me())
+    project = project_access(me())
+    return render_template(
+        "review/queue.html", items=items, next_id=assignments_service.next_article(items),
+        progress=(assignments_service.progress(db.session, me())
+                  if project.can_assign else []))
 
 
 @bp.route("/articles/<int:article_id>/submit", methods=["POST"])
@@ -276,8 +344,3 @@ def submit_article(article_id: int):  # type: ignore[no-untyped-def]
     except Conflict as error:
         return render_workspace(article_id, 409, panel_errors={"submit": error.message})
     return after_change(article_id, focus="review-panel")
-
-
-@bp.app_errorhandler(WorkbenchError)
-def service_error(error: WorkbenchError):  # type: ignore[no-untyped-def]
-    return render_template("error.html", status=error.status, message=error.message), error.status

@@ -28,12 +28,6 @@ KIND_NAMES = {"agree": "agrees", "label": "same extent, other tag",
               "missing": "nothing there in the other's work"}
 
 
-@bp.app_context_processor
-def project_rights() -> dict[str, Any]:
-    """``project_rights`` in every template (the nav shows supervisors their pages)."""
-    return {"project_rights": project_access(current_user)}
-
-
 def _require_supervisor() -> None:
     require(project_access(current_user), "can_adjudicate")
 

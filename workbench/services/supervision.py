@@ -615,7 +615,8 @@ def parse_filters(args: Any) -> AgreementFilters:
     names the bad field."""
     raw_limit = args.get("limit")
     try:
-        limit = RANKED_DEFAULT if raw_limit in (None, "") else parse_int(
+        # Absent: the default; present, even empty, it must be a number (as the lists' limit).
+        limit = RANKED_DEFAULT if raw_limit is None else parse_int(
             raw_limit, "limit", minimum=1, maximum=RANKED_MAX)
     except ValueProblem as problem:
         raise ValidationFailed(problem.message, problem.field) from problem

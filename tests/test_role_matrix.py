@@ -114,6 +114,16 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
         {"json": {"reason": "Missed a claim"}}, expect(401, 403, 404, 409, 409)),
     ("/api/v1/queue", "GET"): ({}, expect(401, 200, 200, 200, 200)),
     ("/api/v1/progress", "GET"): ({}, expect(401, 404, 404, 200, 200)),
+    # Adjudication
+    ("/articles/<int:article_id>/consensus", "GET"): ({}, expect(302, 404, 404, 200, 200)),
+    ("/articles/<int:article_id>/consensus", "POST"): (
+        {"data": {"action": "new", "start": "0", "end": "14", "quote": "Prices doubled",
+                  "tag": "sourced", "reason": "Missed"}}, expect(302, 404, 404, 302, 302)),
+    ("/api/v1/articles/<int:article_id>/consensus", "GET"): (
+        {}, expect(401, 404, 404, 200, 200)),
+    ("/api/v1/articles/<int:article_id>/consensus", "POST"): (
+        {"json": {"action": "new", "start": 0, "end": 14, "quote": "Prices doubled",
+                  "tag": "sourced", "reason": "Missed"}}, expect(401, 404, 404, 201, 201)),
     # Agreement (supervisors and admins only; 404 for everyone else)
     ("/agreement", "GET"): ({}, expect(302, 404, 404, 200, 200)),
     ("/articles/<int:article_id>/agreement", "GET"): ({}, expect(302, 404, 404, 200, 200)),

@@ -13,6 +13,7 @@ from ..services import articles as articles_service
 from ..services import assertions as assertions_service
 from ..services import assignments as assignments_service
 from ..services import audit as audit_service
+from ..services import consensus as consensus_service
 from ..services import users as users_service
 from ..services.errors import UnsupportedMediaType, ValidationFailed, WorkbenchError
 from ..services.policy import project_access, require
@@ -22,7 +23,8 @@ from .errors import error_body, from_pydantic
 from .registry import PUBLIC_ENDPOINTS, api_route
 from .schemas import (ArticleIn, ArticleList, ArticleOut, AssertionIn, AssertionList, AssertionOut,
                       AssertionPatch, AssignmentIn, AssignmentList, AssignmentOut, AuditList,
-                      BulkAssignmentIn, ConflictOut, ErrorOut, EvidenceIn, EvidenceOut,
+                      BulkAssignmentIn, ConflictOut, ConsensusOut, DecisionIn, DecisionOut,
+                      ErrorOut, EvidenceIn, EvidenceOut,
                       ProgressOut, QueueOut, ReasonIn, TokenList)
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -312,6 +314,30 @@ def review_progress():  # type: ignore[no-untyped-def]
     return jsonify({"reviewers": [{"reviewer": r.reviewer, "assigned": r.assigned,
                                    "to_do": r.to_do, "in_progress": r.in_progress,
                                    "submitted": r.submitted} for r in rows]})
+
+
+# -- Adjudication ---------------------------------------------------------------------------------
+
+@api_route(api, "/articles/<int:article_id>/consensus", "GET",
+           summary="The article's consensus set and the decisions behind it (supervisor)",
+           responses={200: ("The consensus set, its version and history", ConsensusOut),
+                      401: E401, 403: E403, 404: E404})
+def get_consensus(article_id: int):  # type: ignore[no-untyped-def]
+    current = consensus_service.state(db.session, caller(), article_id)
+    return jsonify(consensus_service.state_dict(current))
+
+
+@api_route(api, "/articles/<int:article_id>/consensus", "POST",
+           summary="Settle: accept, merge, reject, write new, edit or remove (supervisor)",
+           request=DecisionIn,
+           responses={201: ("The decision, with the consensus assertion it made or changed",
+                            DecisionOut), 400: E400, 401: E401, 403: E403, 404: E404,
+                      409: E409, 422: E422})
+def decide(article_id: int):  # type: ignore[no-untyped-def]
+    data = parse_body(DecisionIn)
+    decision = consensus_service.apply(db.session, caller(), article_id, data.action,
+                                       **data.model_dump(exclude={"action"}))
+    return jsonify(consensus_service.decision_dict(decision)), 201
 
 
 # -- Audit trail and tokens --------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..config import MAX_INT, MAX_URL_LENGTH
-from ..models import STANCES, TAGS
+from ..models import DECISIONS, STANCES, TAGS
 from ..services.articles import (MAX_LANGUAGE_LENGTH, MAX_PUBLISHER_LENGTH, MAX_TITLE_LENGTH)
 from ..services.assertions import (MAX_EVIDENCE_PER_REQUEST, MAX_EVIDENCE_TITLE_LENGTH,
                                    MAX_NOTE_LENGTH)
@@ -94,6 +94,26 @@ class BulkAssignmentIn(Strict):
 class ReasonIn(Strict):
     reason: str = Field(min_length=1, max_length=MAX_REASON_LENGTH,
                         description="Why; kept in the audit trail.")
+
+
+class DecisionIn(Strict):
+    """One adjudication decision; which fields count depends on ``action``."""
+
+    action: Literal[DECISIONS]  # type: ignore[valid-type]
+    reason: str = Field(min_length=1, max_length=MAX_REASON_LENGTH,
+                        description="Why; kept with the decision and in the audit trail.")
+    assertions: list[int] = Field(default_factory=list, max_length=100,
+                                  description="accept, reject: one reviewer assertion; merge: "
+                                              "two or more; edit, remove: one consensus "
+                                              "assertion.")
+    start: Optional[int] = Field(default=None, ge=0, le=MAX_INT, description="new only")
+    end: Optional[int] = Field(default=None, ge=1, le=MAX_INT, description="new only")
+    quote: Optional[str] = Field(default=None, description="new only")
+    tag: Optional[TagName] = Field(default=None, description="new, merge (required); accept, "
+                                                             "edit (to change it)")
+    note: Optional[str] = Field(default=None, max_length=MAX_NOTE_LENGTH)
+    version: Optional[int] = Field(default=None, ge=1, le=MAX_INT,
+                                   description="edit: the version of the consensus assertion read")
 
 
 # Responses (documentation and test-time validation only).
@@ -219,6 +239,24 @@ class AssignmentList(BaseModel):
     next: Optional[str]
 
 
+class DecisionOut(BaseModel):
+    version: int
+    action: Literal[DECISIONS]  # type: ignore[valid-type]
+    reason: str
+    actor: str
+    at: str
+    source_ids: list[int]
+    result_id: Optional[int]
+    result: Optional[AssertionOut]
+
+
+class ConsensusOut(BaseModel):
+    article_id: int
+    version: int
+    items: list[AssertionOut]
+    decisions: list[DecisionOut]
+
+
 class QueueItemOut(BaseModel):
     article_id: int
     title: str
@@ -247,8 +285,8 @@ class ProgressOut(BaseModel):
 
 
 REQUEST_MODELS = [ArticleIn, EvidenceIn, AssertionIn, AssertionPatch, AssignmentIn,
-                  BulkAssignmentIn, ReasonIn]
+                  BulkAssignmentIn, ReasonIn, DecisionIn]
 RESPONSE_MODELS = [ErrorOut, ConflictOut, EvidenceOut, AssertionOut, ArticleSummaryOut, ArticleOut,
                    AssignmentOut, ArticleList, AssertionList, AssignmentList, AuditEventOut,
                    AuditList, TokenOut, TokenList, QueueItemOut, QueueOut, ReviewerProgressOut,
-                   ProgressOut]
+                   ProgressOut, DecisionOut, ConsensusOut]

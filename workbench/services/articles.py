@@ -202,7 +202,7 @@ def _fill_counts(session: Session, user: User, items: list[ArticleSummary],
     by_id = {item.id: item for item in items}
     # One grouped query gives both figures: counts per tag, and which reviewers have any.
     counts = (select(Assertion.article_id, Assertion.reviewer_id, Assertion.tag, func.count())
-              .where(Assertion.article_id.in_(by_id))
+              .where(Assertion.article_id.in_(by_id), Assertion.consensus.is_(False))
               .group_by(Assertion.article_id, Assertion.reviewer_id, Assertion.tag))
     if not sees_all:
         counts = counts.where(Assertion.reviewer_id == user.id)

@@ -143,6 +143,12 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
         {"json": {"rating": "accurate"}}, expect(401, 404, 404, 200, 200)),
     ("/api/v1/assertions/<int:assertion_id>/rating", "GET"): (
         {}, expect(401, 404, 404, 404, 404)),
+    # Agreement (supervisors and admins only; 404 for everyone else)
+    ("/agreement", "GET"): ({}, expect(302, 404, 404, 200, 200)),
+    ("/articles/<int:article_id>/agreement", "GET"): ({}, expect(302, 404, 404, 200, 200)),
+    ("/api/v1/agreement", "GET"): ({}, expect(401, 404, 404, 200, 200)),
+    ("/api/v1/articles/<int:article_id>/agreement", "GET"): (
+        {}, expect(401, 404, 404, 200, 200)),
 }
 
 USERNAMES = {"reviewer": ("rita", "reviewer"), "other_reviewer": ("omar", "reviewer"),

@@ -72,6 +72,7 @@ def init_web(app: Flask) -> None:
     from .views.reports import bp as reports_bp
     from .views.auth import bp as auth_bp
     from .views.pages import bp as pages_bp
+    from .views.supervision import bp as supervision_bp
 
     csrf.exempt(api)  # bearer tokens, not cookies, authenticate the API
     app.register_blueprint(auth_bp)
@@ -81,6 +82,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(supervision_bp)
     app.register_blueprint(api)
 
     _register_error_handlers(app)
@@ -105,7 +107,8 @@ def _limit_login_attempts(app: Flask) -> None:
     app.view_functions["auth.login"] = limiter.limit(
         lambda: app.config["LOGIN_RATE_LIMIT"], methods=["POST"])(app.view_functions["auth.login"])
     # Only the login form is limited; the other blueprints skip the limiter's per-request check.
-    for name in ("api", "pages", "consensus", "reports", "audit", "account", "admin"):
+    for name in ("api", "pages", "consensus", "reports", "audit", "account", "admin",
+                 "supervision"):
         limiter.exempt(app.blueprints[name])
 
 

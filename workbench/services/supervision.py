@@ -694,7 +694,7 @@ def _attach_marks(session: Session, by_id: dict[int, ArticleWork],
                   reviewers: dict[int, dict[int, str]]) -> None:
     stmt = (select(Assertion.id, Assertion.article_id, Assertion.reviewer_id, Assertion.start,
                    Assertion.end, Assertion.tag)
-            .where(Assertion.article_id.in_(list(by_id)))
+            .where(Assertion.article_id.in_(list(by_id)), Assertion.consensus.is_(False))
             .order_by(Assertion.article_id, Assertion.start, Assertion.end, Assertion.id))
     for assertion_id, article_id, reviewer_id, start, end, tag in session.execute(stmt):
         name = reviewers.get(article_id, {}).get(reviewer_id)
@@ -726,7 +726,7 @@ def reviewer_counts(session: Session, article_ids: Sequence[int]) -> list[dict[s
         for name, tag, count in session.execute(
                 select(User.username, Assertion.tag, func.count())
                 .join(User, User.id == Assertion.reviewer_id)
-                .where(Assertion.article_id.in_(chunk))
+                .where(Assertion.article_id.in_(chunk), Assertion.consensus.is_(False))
                 .group_by(User.username, Assertion.tag)):
             entry(name)["assertions"] += count
             entry(name)["by_tag"][tag] += count

@@ -139,6 +139,7 @@ def test_verdict_report_and_public_page(newsroom, logged_in, new_context):
     page.get_by_label("Summary").fill("The central claim cites no measurement.")
     page.get_by_label("Published (public at an unguessable address)").check()
     page.get_by_role("button", name="Save the verdict").click()
+    expect(page.locator(".verdict-rating")).to_contain_text("published")  # the page came back
     claim = page.locator("li[id^='assertion-']", has_text="the river was cleaner than ever")
     claim.get_by_label("Rating of this assertion").select_option(label="false")
     claim.get_by_label("Explanation").fill("Sampling shows more pollution.")

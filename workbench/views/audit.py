@@ -13,7 +13,7 @@ from ..services import users as users_service
 from ..services.errors import ValidationFailed
 from ..values import int_or_default
 from .guards import requires
-from .pages import is_fragment_request
+from .articles import is_fragment_request
 
 bp = Blueprint("audit", __name__)
 

@@ -17,13 +17,13 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") \
             and not urlsplit(target).netloc and "\\" not in target:
         return target
-    return url_for("pages.article_list")
+    return url_for("articles.article_list")
 
 
 @bp.route("/login", methods=["GET", "POST"])  # rate-limited in web._limit_login_attempts
 def login():  # type: ignore[no-untyped-def]
     if request.method == "GET" and current_user.is_authenticated:
-        return redirect(url_for("pages.article_list"))
+        return redirect(url_for("articles.article_list"))
     errors: dict[str, str] = {}
     username = request.form.get("username", "").strip()
     if request.method == "POST":

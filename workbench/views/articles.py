@@ -1,4 +1,4 @@
-"""The HTML workbench: the article list and the article page with its annotation pane.
+"""The article list and the article page with its annotation pane and review panel.
 
 Every control is a plain form first; htmx requests get the page's own ``workspace`` block back.
 """
@@ -24,10 +24,9 @@ from ..services import users as users_service
 from ..services.errors import Conflict, ValidationFailed
 from ..services.policy import project_access, require
 from ..values import int_or_default, parse_int
-from .guards import requires
 from ..text import split_sentences
 
-bp = Blueprint("pages", __name__)
+bp = Blueprint("articles", __name__)
 
 # Browser libraries come from the npm lock file (node_modules), never from a CDN.
 VENDOR_FILES = {
@@ -83,25 +82,6 @@ def render_list(status: int = 200, **extra: Any):  # type: ignore[no-untyped-def
     if is_fragment_request() and request.method == "GET":
         return render_block("articles/list.html", "results", **context), status
     return render_template("articles/list.html", **context), status
-
-
-@bp.route("/assignments", methods=["POST"])
-@requires("can_assign")
-def bulk_assign():  # type: ignore[no-untyped-def]
-    """The list's bulk form: the ticked articles, each to k of the ticked reviewers."""
-    form = {"articles": request.form.getlist("article"),
-            "reviewers": request.form.getlist("reviewer"),
-            "per_article": request.form.get("per_article", "1")}
-    try:
-        ids = [parse_int(raw, "articles", minimum=1) for raw in form["articles"]]
-        made = assignments_service.assign_many(
-            db.session, me(), ids, form["reviewers"],
-            parse_int(form["per_article"], "per_article", minimum=1, maximum=1000))
-    except ValidationFailed as error:
-        return render_list(422, bulk_errors={error.field or "articles": error.message},
-                           bulk_form=form)
-    db.finish_writes()
-    return render_list(bulk_done=len(made))
 
 
 # -- Article page -------------------------------------------------------------------------------
@@ -192,10 +172,10 @@ def after_change(article_id: int, focus: str | None = None):  # type: ignore[no-
         db.finish_writes()
         return render_workspace(article_id, focus=focus)
     if focus and focus.startswith("assertion-"):
-        return redirect(url_for("pages.article_detail", article_id=article_id,
+        return redirect(url_for("articles.article_detail", article_id=article_id,
                                 focus=focus.removeprefix("assertion-")) + f"#{focus}")
     anchor = f"#{focus}" if focus else ""
-    return redirect(url_for("pages.article_detail", article_id=article_id) + anchor)
+    return redirect(url_for("articles.article_detail", article_id=article_id) + anchor)
 
 
 @bp.route("/articles/<int:article_id>")
@@ -321,19 +301,6 @@ def reopen_review(article_id: int, reviewer: str):  # type: ignore[no-untyped-de
         return render_workspace(article_id, error.status,
                                 panel_errors={f"reason-{reviewer}": error.message})
     return after_change(article_id, focus="review-panel")
-
-
-# -- The reviewer's queue and the supervisor's progress -----------------------------------------
-
-@bp.route("/queue")
-@login_required
-def review_queue():  # type: ignore[no-untyped-def]
-    items = assignments_service.queue(db.session, me())
-    project = project_access(me())
-    return render_template(
-        "review/queue.html", items=items, next_id=assignments_service.next_article(items),
-        progress=(assignments_service.progress(db.session, me())
-                  if project.can_assign else []))
 
 
 @bp.route("/articles/<int:article_id>/submit", methods=["POST"])

@@ -107,3 +107,16 @@ def int_or_default(raw: object, default: int | None, *, minimum: int = 0,
         return parse_int(raw, "value", minimum=minimum, maximum=maximum)
     except ValueProblem:
         return default
+
+
+MAX_REASON_LENGTH = 1000
+
+
+def parse_reason(raw: object, field: str = "reason") -> str:
+    """Why a supervisor decided something (kept in the audit trail): required, one paragraph."""
+    text = raw.strip() if isinstance(raw, str) else ""
+    if not text:
+        raise ValueProblem("Say why (the reason is kept in the audit trail).", field)
+    if len(text) > MAX_REASON_LENGTH:
+        raise ValueProblem(f"A reason may have at most {MAX_REASON_LENGTH} characters.", field)
+    return text

@@ -271,16 +271,21 @@ def bulk_assign():  # type: ignore[no-untyped-def]
     return jsonify(page([assignments_service.assignment_dict(a) for a in made], None)), 201
 
 
+def change_assignment(article_id: int, reviewer: str, change: Any) -> Any:
+    """Unassign or reopen: a supervisor of the article, with a reason in the body."""
+    _, access = articles_service.get_article_for(db.session, caller(), article_id)
+    require(access, "can_assign")
+    data = parse_body(ReasonIn)
+    return change(db.session, caller(), article_id, reviewer, data.reason)
+
+
 @api_route(api, "/articles/<int:article_id>/assignments/<reviewer>/unassign", "POST",
            summary="Take the article back from a reviewer who has not submitted (supervisor)",
            request=ReasonIn,
            responses={204: ("Unassigned; their assertions stay", None), 400: E400, 401: E401,
                       403: E403, 404: E404, 409: E409, 422: E422})
 def unassign_reviewer(article_id: int, reviewer: str):  # type: ignore[no-untyped-def]
-    _, access = articles_service.get_article_for(db.session, caller(), article_id)
-    require(access, "can_assign")
-    data = parse_body(ReasonIn)
-    assignments_service.unassign(db.session, caller(), article_id, reviewer, data.reason)
+    change_assignment(article_id, reviewer, assignments_service.unassign)
     return "", 204
 
 
@@ -289,11 +294,7 @@ def unassign_reviewer(article_id: int, reviewer: str):  # type: ignore[no-untype
            responses={200: ("The reopened assignment", AssignmentOut), 400: E400, 401: E401,
                       403: E403, 404: E404, 409: E409, 422: E422})
 def reopen_review(article_id: int, reviewer: str):  # type: ignore[no-untyped-def]
-    _, access = articles_service.get_article_for(db.session, caller(), article_id)
-    require(access, "can_assign")
-    data = parse_body(ReasonIn)
-    assignment = assignments_service.reopen(db.session, caller(), article_id, reviewer,
-                                            data.reason)
+    assignment = change_assignment(article_id, reviewer, assignments_service.reopen)
     return jsonify(assignments_service.assignment_dict(assignment))
 
 

@@ -8,11 +8,12 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..config import MAX_INT, MAX_URL_LENGTH
+from ..values import MAX_REASON_LENGTH
 from ..models import DECISIONS, STANCES, TAGS, VERDICT_STATES
 from ..services.articles import (MAX_LANGUAGE_LENGTH, MAX_PUBLISHER_LENGTH, MAX_TITLE_LENGTH)
 from ..services.assertions import (MAX_EVIDENCE_PER_REQUEST, MAX_EVIDENCE_TITLE_LENGTH,
                                    MAX_NOTE_LENGTH)
-from ..services.assignments import MAX_BULK_ARTICLES, MAX_REASON_LENGTH
+from ..services.assignments import MAX_BULK_ARTICLES
 from ..services.users import MAX_USERNAME_LENGTH
 from ..services.verdicts import MAX_EXPLANATION_LENGTH, MAX_SUMMARY_LENGTH
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ..models import Article, Assertion, Assignment, AssignmentStatus, Role, User, utcnow
 from . import audit
 from .errors import Conflict, NotFound, ValidationFailed
+from ..values import parse_reason
 from .policy import article_access, project_access, require
 
 
@@ -74,17 +75,6 @@ def submit(session: Session, reviewer: User, article_id: int) -> Assignment:
 # -- Work for many: bulk assignment, unassigning, reopening ---------------------------------------
 
 MAX_BULK_ARTICLES = 1000
-MAX_REASON_LENGTH = 1000
-
-
-def _reason(reason: object) -> str:
-    text = reason.strip() if isinstance(reason, str) else ""
-    if not text:
-        raise ValidationFailed("Say why (the reason is kept in the audit trail).", "reason")
-    if len(text) > MAX_REASON_LENGTH:
-        raise ValidationFailed(f"A reason may have at most {MAX_REASON_LENGTH} characters.",
-                               "reason")
-    return text
 
 
 def _active_reviewers(session: Session, names: Sequence[str]) -> list[User]:
@@ -165,7 +155,7 @@ def unassign(session: Session, supervisor: User, article_id: int, reviewer_name:
              reason: object) -> None:
     """Take an article back from a reviewer who has not submitted; their assertions stay
     (supervisors still see them), and the reason is audited."""
-    why = _reason(reason)
+    why = parse_reason(reason)
     assignment = _assignment_of(session, supervisor, article_id, reviewer_name)
     if assignment.status == AssignmentStatus.submitted.value:
         raise Conflict(f"{reviewer_name} has submitted; reopen the review instead.",
@@ -180,7 +170,7 @@ def unassign(session: Session, supervisor: User, article_id: int, reviewer_name:
 def reopen(session: Session, supervisor: User, article_id: int, reviewer_name: str,
            reason: object) -> Assignment:
     """Let a reviewer change a submitted review again (the reason is audited)."""
-    why = _reason(reason)
+    why = parse_reason(reason)
     assignment = _assignment_of(session, supervisor, article_id, reviewer_name)
     if assignment.status != AssignmentStatus.submitted.value:
         raise Conflict(f"{reviewer_name} has not submitted this review.",

@@ -20,10 +20,10 @@ from ..models import Adjudication, Article, Assertion, Assignment, Decision, Use
 from . import audit
 from .assertions import (MAX_EVIDENCE_PER_REQUEST, EvidenceInput, Guard, NewAssertion,
                          assertion_dict, insert_assertions, validate_note, validate_tag)
+from ..values import parse_reason
 from .errors import Conflict, NotFound, ValidationFailed
 from .policy import article_access, require
 
-MAX_REASON_LENGTH = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,16 +37,6 @@ class ConsensusState:
     submitted: frozenset[int]  # reviewer ids who have submitted
     decided: dict[int, str]  # reviewer assertion id → the last decision about it
     decisions: list[Adjudication]
-
-
-def _reason(reason: object) -> str:
-    text = reason.strip() if isinstance(reason, str) else ""
-    if not text:
-        raise ValidationFailed("Say why (every decision keeps its reason).", "reason")
-    if len(text) > MAX_REASON_LENGTH:
-        raise ValidationFailed(f"A reason may have at most {MAX_REASON_LENGTH} characters.",
-                               "reason")
-    return text
 
 
 def _article_for(session: Session, actor: User, article_id: int) -> Article:
@@ -137,7 +127,7 @@ def _write(session: Session, actor: User, article_id: int, item: NewAssertion) -
 def accept(session: Session, actor: User, article_id: int, assertion_id: int, reason: object,
            *, tag: str | None = None, note: str | None = None) -> Adjudication:
     """A reviewer's assertion into the consensus, with its tag and note or others given."""
-    why = _reason(reason)
+    why = parse_reason(reason)
     _article_for(session, actor, article_id)
     (source,) = _reviewed(session, article_id, [assertion_id])
     record = _write(session, actor, article_id, NewAssertion(
@@ -149,7 +139,7 @@ def accept(session: Session, actor: User, article_id: int, assertion_id: int, re
 def merge(session: Session, actor: User, article_id: int, assertion_ids: Sequence[int],
           reason: object, *, tag: str, note: str = "") -> Adjudication:
     """Several reviewers' assertions into one consensus assertion over all of their text."""
-    why = _reason(reason)
+    why = parse_reason(reason)
     article = _article_for(session, actor, article_id)
     sources = _reviewed(session, article_id, list(dict.fromkeys(assertion_ids)))
     if len(sources) < 2:
@@ -165,7 +155,7 @@ def merge(session: Session, actor: User, article_id: int, assertion_ids: Sequenc
 def reject(session: Session, actor: User, article_id: int, assertion_id: int,
            reason: object) -> Adjudication:
     """A reviewer's assertion stays out of the consensus; the reason says why."""
-    why = _reason(reason)
+    why = parse_reason(reason)
     _article_for(session, actor, article_id)
     (source,) = _reviewed(session, article_id, [assertion_id])
     return _record(session, actor, article_id, Decision.reject, why, [source.id], None)
@@ -174,7 +164,7 @@ def reject(session: Session, actor: User, article_id: int, assertion_id: int,
 def write_new(session: Session, actor: User, article_id: int, *, start: Any, end: Any,
               quote: Any, tag: Any, note: Any = "", reason: object) -> Adjudication:
     """An assertion no reviewer made, written straight into the consensus."""
-    why = _reason(reason)
+    why = parse_reason(reason)
     _article_for(session, actor, article_id)
     record = _write(session, actor, article_id, NewAssertion(start, end, quote, tag, note))
     return _record(session, actor, article_id, Decision.new, why, [], record)
@@ -190,7 +180,7 @@ def _consensus_assertion(session: Session, article_id: int, assertion_id: int) -
 def edit(session: Session, actor: User, article_id: int, assertion_id: int, reason: object, *,
          version: int, tag: str | None = None, note: str | None = None) -> Adjudication:
     """Change a consensus assertion's tag or note (naming the version read, as any edit)."""
-    why = _reason(reason)
+    why = parse_reason(reason)
     _article_for(session, actor, article_id)
     assertion = _consensus_assertion(session, article_id, assertion_id)
     if version != assertion.version:
@@ -209,7 +199,7 @@ def edit(session: Session, actor: User, article_id: int, assertion_id: int, reas
 def remove(session: Session, actor: User, article_id: int, assertion_id: int,
            reason: object) -> Adjudication:
     """Take an assertion out of the consensus set (the decision keeps what it was)."""
-    why = _reason(reason)
+    why = parse_reason(reason)
     _article_for(session, actor, article_id)
     assertion = _consensus_assertion(session, article_id, assertion_id)
     before = assertion_dict(assertion)

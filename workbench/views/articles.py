@@ -275,32 +275,28 @@ def assign_reviewer(article_id: int):  # type: ignore[no-untyped-def]
     return after_change(article_id, focus="review-panel")
 
 
-@bp.route("/articles/<int:article_id>/assignments/<reviewer>/unassign", methods=["POST"])
-@login_required
-def unassign_reviewer(article_id: int, reviewer: str):  # type: ignore[no-untyped-def]
+def _change_assignment(article_id: int, reviewer: str, change):  # type: ignore[no-untyped-def]
+    """Unassign or reopen from the review panel; the reason's error goes beside its field."""
     _, access = articles_service.get_article_for(db.session, me(), article_id)
     require(access, "can_assign")
     try:
-        assignments_service.unassign(db.session, me(), article_id, reviewer,
-                                     request.form.get("reason", ""))
+        change(db.session, me(), article_id, reviewer, request.form.get("reason", ""))
     except (ValidationFailed, Conflict) as error:
         return render_workspace(article_id, error.status,
                                 panel_errors={f"reason-{reviewer}": error.message})
     return after_change(article_id, focus="review-panel")
+
+
+@bp.route("/articles/<int:article_id>/assignments/<reviewer>/unassign", methods=["POST"])
+@login_required
+def unassign_reviewer(article_id: int, reviewer: str):  # type: ignore[no-untyped-def]
+    return _change_assignment(article_id, reviewer, assignments_service.unassign)
 
 
 @bp.route("/articles/<int:article_id>/assignments/<reviewer>/reopen", methods=["POST"])
 @login_required
 def reopen_review(article_id: int, reviewer: str):  # type: ignore[no-untyped-def]
-    _, access = articles_service.get_article_for(db.session, me(), article_id)
-    require(access, "can_assign")
-    try:
-        assignments_service.reopen(db.session, me(), article_id, reviewer,
-                                   request.form.get("reason", ""))
-    except (ValidationFailed, Conflict) as error:
-        return render_workspace(article_id, error.status,
-                                panel_errors={f"reason-{reviewer}": error.message})
-    return after_change(article_id, focus="review-panel")
+    return _change_assignment(article_id, reviewer, assignments_service.reopen)
 
 
 @bp.route("/articles/<int:article_id>/submit", methods=["POST"])

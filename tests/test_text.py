@@ -594,3 +594,18 @@ class TestParseSeedText:
         assert article.body and article.body == article.body.strip()
         assert canonicalize(article.body) == article.body
         assert article.body in canonicalize(raw)
+
+
+def test_the_fast_path_below_u0300_agrees_with_full_segmentation() -> None:
+    """check_span skips the segmenter between two characters below U+0300: always a boundary
+    (CR LF aside). Checked against the segmenter itself, with the first marks above it."""
+    import regex
+
+    from workbench.text import _splits_cluster
+
+    chars = [chr(c) for c in range(0, 0x300, 3)] + ["\r", "\n", "\u0300", "\u0301", "\u200d"]
+    for a in chars:
+        for b in chars:
+            text = f"x{a}{b}y"
+            expected = 2 not in [0] + [m.end() for m in regex.finditer(r"\X", text)]
+            assert _splits_cluster(text, 2) == expected, (hex(ord(a)), hex(ord(b)))

@@ -142,10 +142,19 @@ def span_window(start: int, end: int) -> tuple[int, int]:
     return max(start - margin, 0), end + margin
 
 
+# Below U+0300 no character extends, joins or prepends a cluster (combining marks, ZWJ,
+# variation selectors, regional indicators and Indic marks all lie above it), so between two such
+# characters there is always a boundary, but for CR LF (the canonical body has no CR anyway).
+_SIMPLE_BELOW = 0x300
+
+
 def _splits_cluster(text: str, index: int) -> bool:
     """Whether ``index`` falls inside an extended grapheme cluster of ``text``."""
     if index <= 0 or index >= len(text):
         return False
+    before, after = text[index - 1], text[index]
+    if ord(before) < _SIMPLE_BELOW and ord(after) < _SIMPLE_BELOW:
+        return before == "\r" and after == "\n"
     first = max(index - 2 * GRAPHEME_CONTEXT, 0)
     for match in _CLUSTER.finditer(text, first, min(index + GRAPHEME_CONTEXT, len(text))):
         if match.end() >= index:

@@ -689,10 +689,9 @@ class _Writer:
 
     def _fresh(self, article_id: int, owner: User, spans: list[PlannedSpan]) -> list[PlannedSpan]:
         # Spans already stored (same owner, offsets, tag and note) are counted, not written.
-        stored = set(self.session.execute(
+        stored = {tuple(row) for row in self.session.execute(
             select(Assertion.start, Assertion.end, Assertion.tag, Assertion.note)
-            .where(Assertion.article_id == article_id,
-                   Assertion.reviewer_id == owner.id)).tuples())
+            .where(Assertion.article_id == article_id, Assertion.reviewer_id == owner.id))}
         fresh: list[PlannedSpan] = []
         for span in spans:
             if span.key() in stored:

@@ -459,3 +459,47 @@ def test_cli_import_needs_an_owner_for_foreign_annotations(app, tmp_path):
     assert Factory(app).count(Article) == 0
     bad_map = app.test_cli_runner().invoke(args=["import", str(path), "--map", "Claim=true"])
     assert bad_map.exit_code != 0 and "not a tag" in bad_map.output
+
+
+# -- Memory -------------------------------------------------------------------------------------
+
+def add_assertions(app: Flask, article_id: int, reviewer: str, count: int) -> None:
+    """``count`` assertions written straight to the table (arranging data, not testing saves)."""
+    from sqlalchemy import insert
+
+    from workbench.models import utcnow
+
+    with app.app_context(), db.transaction() as s:
+        reviewer_id = s.scalar(select(User.id).where(User.username == reviewer))
+        now = utcnow()
+        s.connection().execute(insert(Assertion.__table__), [
+            {"article_id": article_id, "reviewer_id": reviewer_id, "start_offset": 0,
+             "end_offset": 6, "quote": "Prices", "prefix": "", "suffix": " doubled",
+             "tag": "sourced", "note": f"note {n}", "created_at": now, "updated_at": now,
+             "version": 1} for n in range(count)])
+
+
+def peak_while_exporting(app: Flask, fmt: str) -> tuple[int, int]:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with app.app_context():
+            chunks = sum(1 for _ in exchange_service.export_lines(db.session, fmt))
+        return chunks, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_project_export_memory_stays_flat(app, factory, monkeypatch, fmt):
+    monkeypatch.setattr(exchange_service, "BATCH", 100)
+    factory.user("rita")
+    article = factory.article(body="Prices doubled in 2024.", title="Prices")
+    add_assertions(app, article, "rita", 300)
+    small_chunks, small_peak = peak_while_exporting(app, fmt)
+    add_assertions(app, article, "rita", 2700)
+    large_chunks, large_peak = peak_while_exporting(app, fmt)
+    assert large_chunks - small_chunks == 2700
+    # Ten times the assertions, about the same peak: one batch is held at a time.
+    assert large_peak < small_peak * 1.5 + 200_000, (small_peak, large_peak)

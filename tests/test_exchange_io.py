@@ -503,3 +503,17 @@ def test_project_export_memory_stays_flat(app, factory, monkeypatch, fmt):
     assert large_chunks - small_chunks == 2700
     # Ten times the assertions, about the same peak: one batch is held at a time.
     assert large_peak < small_peak * 1.5 + 200_000, (small_peak, large_peak)
+
+
+def test_an_article_export_imported_where_it_came_from_adds_nothing(app, factory, tmp_path):
+    ids = build_project(factory)
+    path = tmp_path / "one.jsonl"
+    path.write_text(export_text(app, "jsonl", article_id=ids["arabic"]), encoding="utf-8")
+    kinds = [json.loads(line)["type"] for line in path.read_text(encoding="utf-8").splitlines()]
+    assert kinds.count("article") == 1 and kinds.count("assertion") == 2
+    assert sorted(set(kinds)) == ["article", "assertion", "assignment", "user", "workbench"]
+    before = counts(app)
+    report = run_import(app, path)
+    assert report.nothing_new
+    assert report.present["assertions"] == 2 and report.present["assignments"] == 2
+    assert counts(app) == before

@@ -111,7 +111,7 @@ class ImportReport:
 
 # -- The plan -----------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class PlannedSpan:
     """An assertion to write: code points into the canonical body, owner by username (``None``:
     the import's owner), timestamps when the source had them."""
@@ -131,7 +131,7 @@ class PlannedSpan:
         return (self.start, self.end, self.tag, self.note)
 
 
-@dataclass
+@dataclass(slots=True)
 class PlannedArticle:
     origin: tuple[str, int]
     title: str
@@ -141,13 +141,13 @@ class PlannedArticle:
     published_at: date | None = None
     language: str | None = None
     spans: list[PlannedSpan] = field(default_factory=list)
+    digest: str = field(init=False)
 
-    @property
-    def digest(self) -> str:
-        return content_hash(self.body)
+    def __post_init__(self) -> None:
+        self.digest = content_hash(self.body)
 
 
-@dataclass
+@dataclass(slots=True)
 class PlannedAssignment:
     origin: tuple[str, int]
     digest: str

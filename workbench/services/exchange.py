@@ -140,9 +140,14 @@ _ASSERTION_SELECT = (
     .join(_users, _users.c.id == _assertions.c.reviewer_id))
 
 
-def _assertion_rows(session: Session, article_ids: Sequence[int] | None) -> Iterator[Row[Any]]:
+# The CSV rows also name the article.
+_CSV_SELECT = (_ASSERTION_SELECT.add_columns(_articles.c.title.label("article_title"))
+               .join(_articles, _articles.c.id == _assertions.c.article_id))
+
+
+def _assertion_rows(session: Session, article_ids: Sequence[int] | None,
+                    stmt: Select[Any] = _ASSERTION_SELECT) -> Iterator[Row[Any]]:
     """Assertions (with the reviewer's name) of some articles, or of all when ``None``."""
-    stmt = _ASSERTION_SELECT
     if article_ids is not None:
         stmt = stmt.where(_assertions.c.article_id.in_(article_ids))
     return _keyset(session, stmt, _assertions.c.id)
@@ -179,10 +184,11 @@ def _batches(rows: Iterable[Row[Any]], size: int | None = None) -> Iterator[list
         yield batch
 
 
-def _assertions_with_evidence(session: Session, article_ids: Sequence[int] | None
+def _assertions_with_evidence(session: Session, article_ids: Sequence[int] | None,
+                              stmt: Select[Any] = _ASSERTION_SELECT
                               ) -> Iterator[tuple[Row[Any], list[Row[Any]]]]:
     """Each assertion with its evidence, read a batch at a time."""
-    for batch in _batches(_assertion_rows(session, article_ids)):
+    for batch in _batches(_assertion_rows(session, article_ids, stmt)):
         evidence = _evidence_of(session, batch)
         for row in batch:
             yield row, evidence.get(row.id, [])
@@ -294,24 +300,13 @@ def jsonl_lines(session: Session, article_id: int | None, **_options: Any) -> It
                          for e in evidence] if evidence else []})
 
 
-def _titles(session: Session, article_ids: Iterable[int]) -> dict[int, str]:
-    ids = list(set(article_ids))
-    return dict(session.execute(select(_articles.c.id, _articles.c.title)
-                                .where(_articles.c.id.in_(ids))).all()) if ids else {}
-
-
 def csv_chunks(session: Session, article_id: int | None, **_options: Any) -> Iterator[str]:
     """One CSV row per assertion (``CSV_HEADER``); evidence URLs separated by spaces."""
 
     def rows() -> Iterator[list[Any]]:
         ids = None if article_id is None else [article_id]
-        titles: dict[int, str] = {}
-        for row, evidence in _assertions_with_evidence(session, ids):
-            if row.article_id not in titles:
-                if len(titles) > BATCH:
-                    titles.clear()  # keep the cache small; assertions come in id order
-                titles.update(_titles(session, [row.article_id]))
-            yield [row.id, row.article_id, titles[row.article_id], row.reviewer,
+        for row, evidence in _assertions_with_evidence(session, ids, _CSV_SELECT):
+            yield [row.id, row.article_id, row.article_title, row.reviewer,
                    row.start_offset, row.end_offset, row.quote, row.tag, row.note,
                    len(evidence), " ".join(e.url for e in evidence), _iso(row.created_at),
                    _iso(row.updated_at)]

@@ -517,3 +517,21 @@ def test_an_article_export_imported_where_it_came_from_adds_nothing(app, factory
     assert report.nothing_new
     assert report.present["assertions"] == 2 and report.present["assignments"] == 2
     assert counts(app) == before
+
+
+@pytest.mark.parametrize("unit", ["utf16", "codepoint", "grapheme"])
+def test_doccano_export_counts_offsets_in_the_unit_asked_for(app, factory, unit):
+    import regex
+
+    build_project(factory)
+    for line in export_text(app, "doccano", unit=unit).splitlines():
+        record = json.loads(line)
+        text = record["text"]
+        pieces = {"utf16": None, "codepoint": list(text),
+                  "grapheme": regex.findall(r"\X", text)}[unit]
+        for start, end, _ in record["label"]:
+            if pieces is None:
+                quote = text.encode("utf-16-le")[2 * start:2 * end].decode("utf-16-le")
+            else:
+                quote = "".join(pieces[start:end])
+            assert any(quote == phrase for _, phrase, _ in PHRASES), (unit, quote)

@@ -582,9 +582,10 @@ def import_paths(session: Session, paths: Sequence[Path | str], *, actor: User |
     report = ImportReport()
     writer = _Writer(session, plan, actor, report)
     default_owner = writer.default_owner(owner)
-    writer.users()
-    writer.articles(default_owner, progress)
-    writer.assignments()
+    if not plan.problems:  # a refused input is not written at all, not even for a rollback
+        writer.users()
+        writer.articles(default_owner, progress)
+        writer.assignments()
     if plan.problems:
         raise ImportFailed(plan.problems)
     return report

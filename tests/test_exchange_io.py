@@ -122,8 +122,14 @@ def counts(app: Flask) -> tuple[int, ...]:
 
 # -- The project's own JSONL --------------------------------------------------------------------
 
+@pytest.mark.parametrize("batch, held", [(1000, 20_000), (2, 3)], ids=["default", "tiny"])
 def test_jsonl_round_trip_into_an_empty_database_is_identical(app, factory, empty_app,
-                                                              tmp_path):
+                                                              tmp_path, monkeypatch, batch, held):
+    from workbench.services import imports
+
+    # Tiny batches: assertions are written while the file is read again, a few at a time.
+    monkeypatch.setattr(imports, "SPAN_BATCH", batch)
+    monkeypatch.setattr(imports, "MAX_PENDING_SPANS", held)
     build_project(factory)
     exported = tmp_path / "project.jsonl"
     exported.write_text(export_text(app, "jsonl"), encoding="utf-8")

@@ -104,9 +104,11 @@ def import_command(paths: tuple[Path, ...], mappings: tuple[str, ...], owner: st
         click.echo(line)
 
 
-def _progress(done: int, total: int) -> None:
+def _progress(kind: str, done: int, total: int) -> None:
+    """A counter on stderr, rewritten in place: ``articles: 300/10000``."""
     if done == total or done % 100 == 0:
-        click.echo(f"\rArticles: {done}/{total}", err=True, nl=False)
+        end = "\n" if done == total else ""
+        click.echo(f"\r{kind}: {done}/{total}{end}", err=True, nl=False)
 
 
 def register_exchange_commands(app: Flask) -> None:

@@ -55,8 +55,11 @@ __all__ = ["FORMATS", "ImportFailed", "ImportProblem", "ImportReport", "Progress
 FORMATS: tuple[str, ...] = ("auto", "text", "jsonl", "labelstudio", "doccano")
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
-#: Called as ``progress(done, total)`` while articles are written.
-Progress = Callable[[int, int], None]
+#: Called as ``progress(kind, done, total)`` while articles and then assertions are written.
+Progress = Callable[[str, int, int], None]
+#: Assertions of a JSONL file written per ``insert_assertions`` call, and held at most.
+SPAN_BATCH = 1000
+MAX_PENDING_SPANS = 20_000
 
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 
@@ -166,6 +169,10 @@ class Plan:
     articles: dict[str, PlannedArticle] = field(default_factory=dict)
     assignments: list[PlannedAssignment] = field(default_factory=list)
     problems: list[ImportProblem] = field(default_factory=list)
+    # JSONL files whose assertion lines are read again while writing (so they are never all
+    # held at once), with the article ids each file defined, and how many lines that is.
+    jsonl_spans: dict[str, _JsonlState] = field(default_factory=dict)
+    deferred_spans: int = 0
 
     def add_article(self, article: PlannedArticle) -> PlannedArticle:
         """Add an article, or merge its spans into the one with the same text."""
@@ -342,15 +349,26 @@ def _title_of(body: str) -> str:
 
 @dataclass
 class _JsonlState:
-    """What earlier lines of one JSONL file defined: its article ids."""
+    """What earlier lines of one JSONL file defined (its article ids), and where checked
+    assertions go: counted on the reading pass, handed to ``collect`` on the writing pass."""
 
     articles: dict[int, PlannedArticle] = field(default_factory=dict)
+    collect: Callable[[PlannedArticle, PlannedSpan], None] | None = None
 
 
-def _read_jsonl(plan: Plan, path: Path, **_options: Any) -> None:
-    """Lines with a ``type`` (the project's export) or plain articles ``{title, body, ...}``."""
+LineReader = Callable[["Plan", _JsonlState, tuple[str, int], dict[str, Any]], None]
+
+
+def _read_jsonl(plan: Plan, path: Path, *, state: _JsonlState | None = None,
+                readers: Mapping[str, LineReader] | None = None, **_options: Any) -> None:
+    """Lines with a ``type`` (the project's export) or plain articles ``{title, body, ...}``.
+
+    The writing pass reads the file again with the ``state`` of the first and only the
+    assertion reader; other lines are then skipped."""
     name = str(path)
-    state = _JsonlState()
+    writing = state is not None
+    state = state or _JsonlState()
+    readers = readers or _LINE_READERS
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             origin = (name, number)
@@ -371,11 +389,14 @@ def _read_jsonl(plan: Plan, path: Path, **_options: Any) -> None:
                 plan.problem(origin, "", "each line must be a JSON object")
                 continue
             kind = record.get("type", "article")
-            reader = _LINE_READERS.get(kind) if isinstance(kind, str) else None
+            reader = readers.get(kind) if isinstance(kind, str) else None
             if reader is None:
-                plan.problem(origin, "type", f"unknown record type {kind!r}")
+                if not writing:
+                    plan.problem(origin, "type", f"unknown record type {kind!r}")
                 continue
             reader(plan, state, origin, record)
+    if not writing and state.articles:
+        plan.jsonl_spans[name] = state
 
 
 def _header_line(plan: Plan, _state: _JsonlState, origin: tuple[str, int],
@@ -463,11 +484,15 @@ def _assertion_line(plan: Plan, state: _JsonlState, origin: tuple[str, int],
                        record.get("quote"), record.get("tag"),  # type: ignore[arg-type]
                        record.get("note") or "", links, reviewer, created, updated)
     checked = _checked_span(plan, origin, "", article.body, span)
-    if checked is not None:
-        article.spans.append(checked)
+    if checked is None:
+        return
+    if state.collect is None:
+        plan.deferred_spans += 1  # written on the second pass, not held
+    else:
+        state.collect(article, checked)
 
 
-_LINE_READERS: dict[str, Callable[[Plan, _JsonlState, tuple[str, int], dict[str, Any]], None]] = {
+_LINE_READERS: dict[str, LineReader] = {
     "workbench": _header_line, "user": _user_line, "article": _article_line,
     "assignment": _assignment_line, "assertion": _assertion_line,
 }
@@ -585,6 +610,7 @@ def import_paths(session: Session, paths: Sequence[Path | str], *, actor: User |
     if not plan.problems:  # a refused input is not written at all, not even for a rollback
         writer.users()
         writer.articles(default_owner, progress)
+        writer.jsonl_assertions(progress)
         writer.assignments()
     if plan.problems:
         raise ImportFailed(plan.problems)
@@ -646,9 +672,42 @@ class _Writer:
         for done, article in enumerate(self.plan.articles.values(), start=1):
             article_id = self.article(article)
             if article_id is not None:
-                self.spans(article_id, article, default_owner)
+                self.spans(article_id, article.spans, default_owner)
             if progress is not None:
-                progress(done, total)
+                progress("articles", done, total)
+
+    def jsonl_assertions(self, progress: Progress | None) -> None:
+        """The assertion lines of JSONL files, read again and written in batches."""
+        done = held = 0
+        for name, state in self.plan.jsonl_spans.items():
+            pending: dict[str, list[PlannedSpan]] = {}
+
+            def flush(digest: str) -> None:
+                nonlocal done, held
+                spans = pending.pop(digest)
+                article_id = self.article_ids.get(digest)
+                if article_id is not None:
+                    self.spans(article_id, spans, None)
+                done, held = done + len(spans), held - len(spans)
+                if progress is not None:
+                    progress("assertions", done, self.plan.deferred_spans)
+
+            def collect(article: PlannedArticle, span: PlannedSpan) -> None:
+                nonlocal held
+                batch = pending.setdefault(article.digest, [])
+                batch.append(span)
+                held += 1
+                if len(batch) >= SPAN_BATCH:
+                    flush(article.digest)
+                elif held >= MAX_PENDING_SPANS:
+                    for digest in list(pending):
+                        flush(digest)
+
+            state.collect = collect
+            _read_jsonl(self.plan, Path(name), state=state,
+                        readers={"assertion": _assertion_line})
+            for digest in list(pending):
+                flush(digest)
 
     def article(self, planned: PlannedArticle) -> int | None:
         existing = self.session.scalar(select(Article.id).where(
@@ -672,11 +731,11 @@ class _Writer:
         self.article_ids[planned.digest] = existing
         return existing
 
-    def spans(self, article_id: int, article: PlannedArticle,
+    def spans(self, article_id: int, spans: Sequence[PlannedSpan],
               default_owner: User | None) -> None:
         """New spans of one article, one ``insert_assertions`` batch per owner."""
         by_owner: dict[int, tuple[User, list[PlannedSpan]]] = {}
-        for span in article.spans:
+        for span in spans:
             owner = default_owner if span.owner is None else self.person(span.owner)
             if owner is None:
                 if span.owner is not None:

@@ -748,16 +748,23 @@ class _Writer:
                 self._insert(article_id, owner, fresh)
 
     def _fresh(self, article_id: int, owner: User, spans: list[PlannedSpan]) -> list[PlannedSpan]:
-        # Spans already stored (same owner, offsets, tag and note) are counted, not written.
-        stored = {tuple(row) for row in self.session.execute(
-            select(Assertion.start, Assertion.end, Assertion.tag, Assertion.note)
-            .where(Assertion.article_id == article_id, Assertion.reviewer_id == owner.id))}
+        """The spans not stored yet. Stored means: same owner, offsets, tag and note, and, for
+        a span from an export (which carries it), the same creation time, so two identical
+        assertions a reviewer really made both come back."""
+        rows = self.session.execute(
+            select(Assertion.start, Assertion.end, Assertion.tag, Assertion.note,
+                   Assertion.created_at)
+            .where(Assertion.article_id == article_id, Assertion.reviewer_id == owner.id))
+        stored: set[tuple[Any, ...]] = set()
+        for *key, created in rows:
+            stored.update({tuple(key), (*key, created)})
         fresh: list[PlannedSpan] = []
         for span in spans:
-            if span.key() in stored:
+            key = span.key() if span.created_at is None else (*span.key(), span.created_at)
+            if key in stored:
                 self.report.present["assertions"] += 1
             else:
-                stored.add(span.key())
+                stored.add(key)
                 fresh.append(span)
         return fresh
 

@@ -541,3 +541,18 @@ def test_doccano_export_counts_offsets_in_the_unit_asked_for(app, factory, unit)
             else:
                 quote = "".join(pieces[start:end])
             assert any(quote == phrase for _, phrase, _ in PHRASES), (unit, quote)
+
+
+def test_identical_assertions_made_twice_both_survive_a_round_trip(app, factory, api_as,
+                                                                   empty_app, tmp_path):
+    article = factory.article(body="Prices doubled in 2024.", title="Prices")
+    rita = api_as("rita")
+    factory.assign(article, "rita")
+    for _ in range(2):
+        assert rita.post(f"/articles/{article}/assertions", json={
+            "start": 0, "end": 6, "quote": "Prices", "tag": "sourced"}).status_code == 201
+    path = tmp_path / "project.jsonl"
+    path.write_text(export_text(app, "jsonl"), encoding="utf-8")
+    assert run_import(empty_app, path).created["assertions"] == 2
+    assert run_import(empty_app, path).nothing_new
+    assert canonical_project(empty_app) == canonical_project(app)

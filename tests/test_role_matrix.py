@@ -182,3 +182,78 @@ def test_status_for_role(app, factory, scenario, rule, method, role):
     assert response.status_code == expected[role], (
         f"{method} {path} as {role}: {response.status_code}, expected {expected[role]}\n"
         f"{response.get_data(as_text=True)[:300]}")
+
+
+# -- The matrix and the policy agree ---------------------------------------------------------------
+
+def test_pages_guarded_by_a_project_right_answer_as_the_policy_says(app):
+    """Every page behind ``@requires(right)`` answers, for each role, what ``project_access``
+    grants: a success for those it grants, 404 for the others (302 to log in, anonymously)."""
+    from types import SimpleNamespace
+
+    from workbench.services.policy import project_access
+
+    guarded = {}
+    for rule in app.url_map.iter_rules():
+        right = getattr(app.view_functions[rule.endpoint], "required_right", None)
+        if right is not None:
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                guarded[(rule.rule, method)] = right
+    assert guarded, "no page declares a right"
+    for key, right in guarded.items():
+        _, expected = MATRIX[key]
+        assert expected["anonymous"] == 302, key
+        for role, (_, kind) in USERNAMES.items():
+            granted = getattr(project_access(SimpleNamespace(role=kind)), right)
+            if granted:
+                assert expected[role] < 400, (key, role, right)
+            else:
+                assert expected[role] == 404, (key, role, right)
+
+
+# -- CSRF: every state-changing page route refuses a post without the right token ----------------
+
+def _state_changing_page_routes(app):
+    return sorted((rule, method) for rule, method in app_rules(app)
+                  if method != "GET" and not rule.startswith("/api/"))
+
+
+def _everything(app):
+    from sqlalchemy import select
+
+    from workbench.db import db
+    from workbench.models import (ApiToken, Article, Assertion, Assignment, AuditEvent, Evidence,
+                                  Setting, User)
+
+    with app.app_context(), db.transaction() as s:
+        return {m.__tablename__: sorted(tuple(str(v) for v in row)
+                                        for row in s.execute(select(m.__table__)))
+                for m in (ApiToken, Article, Assertion, Assignment, AuditEvent, Evidence,
+                          Setting, User)}
+
+
+def test_the_csrf_check_covers_every_page_form(app):
+    assert len(_state_changing_page_routes(app)) >= 10
+
+
+@pytest.mark.parametrize("token", ["missing", "wrong"])
+@pytest.mark.parametrize("rule, method", [
+    key for key in sorted(MATRIX) if key[1] != "GET" and not key[0].startswith("/api/")])
+def test_page_forms_without_the_csrf_token_are_400_and_write_nothing(
+        app, factory, scenario, rule, method, token):
+    call, expected = MATRIX[(rule, method)]
+    # The caller for whom the form works, so only the token can be the reason it is refused.
+    role = next((r for r in ("reviewer", "supervisor", "admin") if expected[r] < 400),
+                "reviewer")
+    page = PageClient(app.test_client())
+    assert page.login(USERNAMES[role][0]).status_code == 302
+    page.refresh_csrf("/tokens")
+    before = _everything(app)
+    data = dict(call.get("data", {}))
+    if token == "wrong":
+        data["csrf_token"] = "IjAwMDAi.wrong.token"
+    response = page.post(fill(rule, scenario, call), data, csrf=token == "wrong")
+    assert response.status_code == 400, (rule, response.status_code)
+    after = _everything(app)
+    # A login attempt records nothing either; the login post itself logs no one in.
+    assert after == before

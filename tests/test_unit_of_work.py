@@ -141,7 +141,7 @@ def test_adjudication_guard_asks_the_policy(app: Flask, arranged: int) -> None:
         with pytest.raises(Forbidden) as caught:
             insert_assertions(s, arranged, [span("2024")], owner=rita, actor=rita,
                               guard=Guard.ADJUDICATION)
-        assert caught.value.code == "not_supervisor"
+        assert caught.value.code == "forbidden"
         with pytest.raises(NotFound):
             insert_assertions(s, arranged + 999, [span("2024")], owner=sam, actor=sam,
                               guard=Guard.ADJUDICATION)

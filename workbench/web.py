@@ -1,13 +1,16 @@
 """Wiring of the Flask app: extensions, the per-request transaction, security headers, blueprints."""
 from __future__ import annotations
 
-from flask import Flask, Response, abort, g, jsonify, render_template, request
+from flask import Flask, Response, abort, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from .config import MAX_INT
 from .db import db, read_phase, write_intent
 from .extensions import csrf, htmx, login_manager
 from .services import users as users_service
+from .services.errors import WorkbenchError
+from .services.policy import project_access
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -25,7 +28,15 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
+class AsciiIntConverter(IntegerConverter):
+    """``<int:…>`` in URLs: ASCII digits only (Werkzeug's also takes "１２" and "١٢" as 12, so
+    one row would have many addresses)."""
+
+    regex = r"[0-9]+"
+
+
 def init_web(app: Flask) -> None:
+    app.url_map.converters["int"] = AsciiIntConverter
     app.url_value_preprocessor(_ids_in_range)
     db.init_app(app)
     login_manager.init_app(app)
@@ -40,23 +51,35 @@ def init_web(app: Flask) -> None:
         with read_phase(db.session):
             return users_service.load_session_user(db.session, cookie_id)
 
+    @app.context_processor
+    def project_rights() -> dict[str, object]:
+        # Templates ask the policy what to show (``project.can_read_audit``), never a role.
+        from flask_login import current_user
+
+        user = current_user if current_user.is_authenticated else None
+        return {"project": project_access(user)}
+
     app.before_request(_refuse_nul_characters)
     app.before_request(_begin_unit_of_work)
     app.after_request(_finish_unit_of_work)
     app.after_request(_security_headers)
 
     from .api import api
+    from .views.account import bp as account_bp
     from .views.admin import bp as admin_bp
+    from .views.audit import bp as audit_bp
     from .views.auth import bp as auth_bp
     from .views.pages import bp as pages_bp
 
     csrf.exempt(api)  # bearer tokens, not cookies, authenticate the API
     app.register_blueprint(auth_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(account_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api)
 
-    app.register_error_handler(HTTPException, _html_http_error)
+    _register_error_handlers(app)
     _limit_login_attempts(app)
 
     from .cli import register_commands
@@ -78,7 +101,7 @@ def _limit_login_attempts(app: Flask) -> None:
     app.view_functions["auth.login"] = limiter.limit(
         lambda: app.config["LOGIN_RATE_LIMIT"], methods=["POST"])(app.view_functions["auth.login"])
     # Only the login form is limited; the other blueprints skip the limiter's per-request check.
-    for name in ("api", "pages", "admin"):
+    for name in ("api", "pages", "audit", "account", "admin"):
         limiter.exempt(app.blueprints[name])
 
 
@@ -128,8 +151,28 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
-def _html_http_error(error: HTTPException):  # type: ignore[no-untyped-def]
-    if request.blueprint == "api" or request.path.startswith("/api/"):
+def _register_error_handlers(app: Flask) -> None:
+    """The app's one place for errors: a service's refusal (WorkbenchError) or an HTTP error
+    becomes JSON under /api/ and the error page elsewhere; the unit of work has rolled back."""
+    app.register_error_handler(WorkbenchError, _service_error)
+    app.register_error_handler(HTTPException, _http_error)
+
+
+def _wants_json() -> bool:
+    return request.blueprint == "api" or request.path.startswith("/api/")
+
+
+def _service_error(error: WorkbenchError):  # type: ignore[no-untyped-def]
+    if _wants_json():
+        from .api.errors import json_error
+
+        return json_error(error)
+    return render_template("error.html", status=error.status,
+                           message=error.message), error.status
+
+
+def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+    if _wants_json():
         from .api.errors import json_http_error
 
         return json_http_error(error)

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from ..config import MAX_INT
 from .registry import OPERATIONS
-from .schemas import REQUEST_MODELS, RESPONSE_MODELS
+from .schemas import REQUEST_MODELS, RESPONSE_MODELS, ErrorOut
 
 REF = "#/components/schemas/{model}"
 
@@ -62,7 +62,10 @@ def build_document() -> dict[str, Any]:
         if op.request is not None:
             operation["requestBody"] = {"required": True, "content": {
                 "application/json": {"schema": _ref(op.request)}}}
-        for status, (description, model) in sorted(op.responses.items()):
+        responses = dict(op.responses)
+        if op.request is not None:  # parse_body refuses any other content type
+            responses.setdefault(415, ("The body is not sent as application/json", ErrorOut))
+        for status, (description, model) in sorted(responses.items()):
             response: dict[str, Any] = {"description": description}
             if model is not None:
                 response["content"] = {"application/json": {"schema": _ref(model)}}

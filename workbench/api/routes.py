@@ -3,20 +3,22 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from flask import abort, g, jsonify, request, url_for
+from flask import g, jsonify, request, url_for
 from pydantic import BaseModel, ValidationError
 
 from ..config import DEFAULT_PAGE_SIZE, MAX_INT, MAX_PAGE_SIZE
 from ..db import db, read_phase
-from ..models import Article, User
+from ..models import User
 from ..services import articles as articles_service
 from ..services import assertions as assertions_service
 from ..services import assignments as assignments_service
 from ..services import audit as audit_service
 from ..services import users as users_service
-from ..services.errors import ValidationFailed, WorkbenchError
+from ..services.errors import UnsupportedMediaType, ValidationFailed, WorkbenchError
+from ..services.policy import project_access, require
+from ..values import ValueProblem, parse_int, parse_optional_int
 from . import api
-from .errors import error_body, from_pydantic, json_error
+from .errors import error_body, from_pydantic
 from .registry import PUBLIC_ENDPOINTS, api_route
 from .schemas import (ArticleIn, ArticleList, ArticleOut, AssertionIn, AssertionList, AssertionOut,
                       AssertionPatch, AssignmentIn, AssignmentList, AssignmentOut, AuditList,
@@ -61,17 +63,15 @@ def authenticate() -> Any:
     return None
 
 
-@api.errorhandler(WorkbenchError)
-def handle_service_error(error: WorkbenchError):  # type: ignore[no-untyped-def]
-    return json_error(error)
-
-
 def caller() -> User:
     return g.api_user
 
 
 def parse_body(model: type[Model]) -> Model:
-    """The request's JSON validated against ``model``: 400 for bad UTF-8 or JSON, 422 otherwise."""
+    """The request's JSON validated against ``model``: 415 unless it is sent as JSON, 400 for bad
+    UTF-8 or JSON, 422 otherwise."""
+    if not request.is_json:
+        raise UnsupportedMediaType("Send the body as JSON (Content-Type: application/json).")
     raw = request.get_data(cache=False)
     try:
         text = raw.decode("utf-8")
@@ -88,29 +88,19 @@ def parse_body(model: type[Model]) -> Model:
 
 
 def paging() -> tuple[int, int | None]:
-    raw_limit = request.args.get("limit", str(DEFAULT_PAGE_SIZE))
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_PAGE_SIZE:
-        raise ValidationFailed(f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}.", "limit")
-    raw_cursor = request.args.get("cursor")
-    if raw_cursor in (None, ""):
-        return int(raw_limit), None
-    if not raw_cursor.isdigit() or len(raw_cursor) > 18 or int(raw_cursor) > MAX_INT:
-        raise ValidationFailed("cursor must be the `next` value of a previous page.", "cursor")
-    return int(raw_limit), int(raw_cursor)
+    """``limit`` and ``cursor`` of a list route, parsed by the app's one integer parser."""
+    try:
+        limit = parse_int(request.args.get("limit", str(DEFAULT_PAGE_SIZE)), "limit",
+                          minimum=1, maximum=MAX_PAGE_SIZE)
+        cursor = parse_optional_int(request.args.get("cursor"), "cursor", minimum=0,
+                                    maximum=MAX_INT)
+    except ValueProblem as problem:
+        raise ValidationFailed(problem.message, problem.field) from None
+    return limit, cursor
 
 
 def page(items: list[Any], next_cursor: int | None) -> dict[str, Any]:
     return {"items": items, "next": None if next_cursor is None else str(next_cursor)}
-
-
-def article_dict(article: Article) -> dict[str, Any]:
-    return {
-        "id": article.id, "title": article.title, "body": article.body,
-        "source_url": article.source_url, "publisher": article.publisher,
-        "published_at": article.published_at.isoformat() if article.published_at else None,
-        "language": article.language, "content_hash": article.content_hash,
-        "created_at": article.created_at.isoformat(),
-    }
 
 
 # -- Articles -----------------------------------------------------------------------------------
@@ -122,11 +112,10 @@ def article_dict(article: Article) -> dict[str, Any]:
                       413: ("The body is over 2 MB", ErrorOut), 422: E422})
 def create_article():  # type: ignore[no-untyped-def]
     user = caller()
-    if not user.is_supervisor:
-        abort(403, "Only supervisors and admins add articles.")
+    require(project_access(user), "can_add_articles")
     data = parse_body(ArticleIn)
     article = articles_service.create_article(db.session, actor=user, **data.model_dump())
-    response = jsonify(article_dict(article))
+    response = jsonify(articles_service.article_dict(article))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_article", article_id=article.id)
     return response
@@ -139,10 +128,7 @@ def list_articles():  # type: ignore[no-untyped-def]
     limit, cursor = paging()
     result = articles_service.list_articles(db.session, caller(), search=request.args.get("q"),
                                             before_id=cursor, limit=limit)
-    items = [{"id": a.id, "title": a.title, "publisher": a.publisher,
-              "source_url": a.source_url, "language": a.language,
-              "created_at": a.created_at.isoformat(), "tag_counts": a.tag_counts,
-              "reviewers": a.reviewers} for a in result.items]
+    items = [articles_service.summary_dict(a) for a in result.items]
     return jsonify(page(items, result.next_cursor))
 
 
@@ -150,7 +136,7 @@ def list_articles():  # type: ignore[no-untyped-def]
            responses={200: ("The article", ArticleOut), 401: E401, 404: E404})
 def get_article(article_id: int):  # type: ignore[no-untyped-def]
     article, _ = articles_service.get_article_for(db.session, caller(), article_id)
-    return jsonify(article_dict(article))
+    return jsonify(articles_service.article_dict(article))
 
 
 # -- Assertions ---------------------------------------------------------------------------------
@@ -235,9 +221,8 @@ def delete_evidence(evidence_id: int):  # type: ignore[no-untyped-def]
                       404: E404, 409: E409, 422: E422})
 def create_assignment(article_id: int):  # type: ignore[no-untyped-def]
     user = caller()
-    if not user.is_supervisor:
-        articles_service.get_article_for(db.session, user, article_id)  # 404 if not theirs
-        abort(403, "Only supervisors assign articles.")
+    _, access = articles_service.get_article_for(db.session, user, article_id)
+    require(access, "can_assign")
     data = parse_body(AssignmentIn)
     assignment = assignments_service.assign(db.session, user, article_id, data.reviewer)
     return jsonify(assignments_service.assignment_dict(assignment)), 201
@@ -247,10 +232,8 @@ def create_assignment(article_id: int):  # type: ignore[no-untyped-def]
            summary="Who reviews the article (supervisor)",
            responses={200: ("Assignments", AssignmentList), 401: E401, 403: E403, 404: E404})
 def list_assignments(article_id: int):  # type: ignore[no-untyped-def]
-    user = caller()
-    articles_service.get_article_for(db.session, user, article_id)
-    if not user.is_supervisor:
-        abort(403, "Only supervisors see every assignment.")
+    _, access = articles_service.get_article_for(db.session, caller(), article_id)
+    require(access, "can_assign", message="Only supervisors see every assignment.")
     rows = assignments_service.assignments_for_article(db.session, article_id)
     return jsonify(page([assignments_service.assignment_dict(a) for a in rows], None))
 
@@ -286,8 +269,7 @@ AUDIT_FILTERS = [
            responses={200: ("A page of audit events", AuditList), 401: E401, 404: E404,
                       422: E422})
 def list_audit_events():  # type: ignore[no-untyped-def]
-    if not caller().is_supervisor:
-        abort(404)
+    require(project_access(caller()), "can_read_audit")
     limit, cursor = paging()
     filters = audit_service.parse_filter(request.args)
     events, next_cursor = audit_service.list_events(db.session, filters, before_id=cursor,

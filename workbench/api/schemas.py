@@ -7,10 +7,17 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..config import MAX_INT
+from ..config import MAX_INT, MAX_URL_LENGTH
+from ..models import STANCES, TAGS
+from ..services.articles import (MAX_LANGUAGE_LENGTH, MAX_PUBLISHER_LENGTH, MAX_TITLE_LENGTH)
+from ..services.assertions import (MAX_EVIDENCE_PER_REQUEST, MAX_EVIDENCE_TITLE_LENGTH,
+                                   MAX_NOTE_LENGTH)
+from ..services.users import MAX_USERNAME_LENGTH
 
-TagName = Literal["sourced", "unsourced", "opinion"]
-StanceName = Literal["supports", "refutes", "context"]
+# Names and limits come from the models and services, which check them for every entry point
+# (API, pages, CLI, imports); the schema repeats them only so the OpenAPI document shows them.
+TagName = Literal[TAGS]  # type: ignore[valid-type]
+StanceName = Literal[STANCES]  # type: ignore[valid-type]
 
 
 class Strict(BaseModel):
@@ -26,18 +33,20 @@ class Strict(BaseModel):
 
 
 class ArticleIn(Strict):
-    title: str = Field(min_length=1, max_length=500)
+    title: str = Field(min_length=1, max_length=MAX_TITLE_LENGTH)
     body: str = Field(min_length=1, description="Plain text; stored as NFC with \\n line ends.")
-    source_url: Optional[str] = Field(default=None, max_length=2048)
-    publisher: Optional[str] = Field(default=None, max_length=200)
+    source_url: Optional[str] = Field(default=None, max_length=MAX_URL_LENGTH)
+    publisher: Optional[str] = Field(default=None, max_length=MAX_PUBLISHER_LENGTH)
     published_at: Optional[date] = None
-    language: Optional[str] = Field(default=None, max_length=35, examples=["en", "ar"])
+    language: Optional[str] = Field(default=None, max_length=MAX_LANGUAGE_LENGTH,
+                                    examples=["en", "ar"])
 
 
 class EvidenceIn(Strict):
-    url: str = Field(description="http or https, at most 2048 characters; never fetched.")
-    title: str = Field(default="", max_length=500)
-    note: str = Field(default="", max_length=10_000)
+    url: str = Field(description=f"http or https, at most {MAX_URL_LENGTH} characters; "
+                                 "never fetched.")
+    title: str = Field(default="", max_length=MAX_EVIDENCE_TITLE_LENGTH)
+    note: str = Field(default="", max_length=MAX_NOTE_LENGTH)
     stance: StanceName = "context"
 
 
@@ -48,19 +57,20 @@ class AssertionIn(Strict):
                      description="Code points into the canonical body; exclusive.")
     quote: str = Field(min_length=1, description="Exactly the body between start and end.")
     tag: TagName
-    note: str = Field(default="", max_length=10_000)
-    evidence: list[EvidenceIn] = Field(default_factory=list, max_length=50)
+    note: str = Field(default="", max_length=MAX_NOTE_LENGTH)
+    evidence: list[EvidenceIn] = Field(default_factory=list, max_length=MAX_EVIDENCE_PER_REQUEST)
 
 
 class AssertionPatch(Strict):
     tag: Optional[TagName] = None
-    note: Optional[str] = Field(default=None, max_length=10_000)
+    note: Optional[str] = Field(default=None, max_length=MAX_NOTE_LENGTH)
     version: int = Field(ge=1, le=MAX_INT,
                          description="The version you read; a stale one gets 409.")
 
 
 class AssignmentIn(Strict):
-    reviewer: str = Field(min_length=1, max_length=64, description="The reviewer's username.")
+    reviewer: str = Field(min_length=1, max_length=MAX_USERNAME_LENGTH,
+                          description="The reviewer's username.")
 
 
 # Responses (documentation and test-time validation only).

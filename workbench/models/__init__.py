@@ -3,7 +3,8 @@ from .article import Article
 from .assertion import STANCES, TAGS, Assertion, Evidence, Stance, Tag
 from .audit import AuditEvent
 from .base import Base, utcnow
-from .review import Assignment, AssignmentStatus, Setting
+from .review import Assignment, AssignmentStatus
+from .setting import Setting
 from .user import ROLES, ApiToken, Role, User, new_session_nonce
 
 __all__ = [

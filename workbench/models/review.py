@@ -1,11 +1,11 @@
-"""Who reviews what: assignments of articles to reviewers, and project-wide settings."""
+"""Who reviews what: assignments of articles to reviewers."""
 from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any, Optional
+from typing import Optional
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .article import Article
@@ -44,12 +44,3 @@ class Assignment(Base):
 
     article: Mapped[Article] = relationship()
     reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
-
-
-class Setting(Base):
-    """A project setting such as ``reveal_after_submit``; values are JSON."""
-
-    __tablename__ = "settings"
-
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[Any] = mapped_column(JSON)

@@ -39,15 +39,6 @@ class User(Base):
 
     tokens: Mapped[list["ApiToken"]] = relationship(back_populates="user")
 
-    @property
-    def is_supervisor(self) -> bool:
-        """Supervisors and admins see every reviewer's work."""
-        return self.role in (Role.supervisor.value, Role.admin.value)
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == Role.admin.value
-
     # Flask-Login protocol, kept here so the model needs no mixin import from Flask.
     is_authenticated = True
     is_anonymous = False

@@ -4,60 +4,64 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from urllib.parse import urlsplit
+from typing import Any
 
 from sqlalchemy import and_, func, select, text
 from sqlalchemy.orm import Session
 
-from ..config import MAX_ARTICLE_BODY_BYTES, MAX_URL_LENGTH
+from ..config import MAX_ARTICLE_BODY_BYTES
 from ..models import TAGS, Article, Assertion, Assignment, User
 from ..text import canonicalize, content_hash
+from ..values import parse_http_url, parse_line
 from . import audit
-from .policy import ArticleAccess, article_access, require
 from .errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
+from .policy import ArticleAccess, article_access, project_access
 
 MAX_TITLE_LENGTH = 500
+MAX_PUBLISHER_LENGTH = 200
+MAX_LANGUAGE_LENGTH = 35
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 
 
-def validate_http_url(url: str, field_name: str) -> str:
-    """An absolute http(s) URL of at most 2048 characters, or ValidationFailed naming the field."""
-    url = (url or "").strip()
-    if not url:
-        raise ValidationFailed("A URL is required.", field_name)
-    if len(url) > MAX_URL_LENGTH:
-        raise ValidationFailed(f"A URL may have at most {MAX_URL_LENGTH} characters.", field_name)
-    if any(ch.isspace() or ord(ch) < 32 for ch in url):
-        raise ValidationFailed("A URL may not contain spaces or control characters.", field_name)
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        raise ValidationFailed("Only http:// and https:// links are accepted.", field_name)
-    return url
+def article_dict(article: Article) -> dict[str, Any]:
+    """The one shape of an article with its body (the API's, the exports')."""
+    return {
+        "id": article.id, "title": article.title, "body": article.body,
+        "source_url": article.source_url, "publisher": article.publisher,
+        "published_at": article.published_at.isoformat() if article.published_at else None,
+        "language": article.language, "content_hash": article.content_hash,
+        "created_at": article.created_at.isoformat(),
+    }
 
 
-def article_snapshot(article: Article) -> dict[str, object]:
-    return {"id": article.id, "title": article.title, "content_hash": article.content_hash,
-            "source_url": article.source_url, "publisher": article.publisher}
+def article_snapshot(article: Article) -> dict[str, Any]:
+    """``article_dict`` without the body: what the audit trail keeps of an article."""
+    record = article_dict(article)
+    for kept_out in ("body", "created_at", "published_at", "language"):
+        record.pop(kept_out)
+    return record
 
 
 def create_article(session: Session, *, title: str, body: str, actor: User | None,
                    source_url: str | None = None, publisher: str | None = None,
                    published_at: date | None = None, language: str | None = None) -> Article:
     """Store an article with its body made canonical (NFC, ``\\n`` line ends)."""
-    title = canonicalize(title or "").strip()
-    if not title:
-        raise ValidationFailed("A title is required.", "title")
-    if len(title) > MAX_TITLE_LENGTH:
-        raise ValidationFailed(f"A title may have at most {MAX_TITLE_LENGTH} characters.", "title")
-    if "\n" in title:
-        raise ValidationFailed("A title is one line.", "title")
+    title = parse_line(canonicalize(title) if isinstance(title, str) else title, "title",
+                       maximum=MAX_TITLE_LENGTH, what="A title")
+    publisher = parse_line(publisher, "publisher", maximum=MAX_PUBLISHER_LENGTH,
+                           required=False, what="A publisher") or None
+    if not isinstance(body, str):
+        raise ValidationFailed("The article body must be text.", "body")
     body = canonicalize(body or "")
     if not body.strip():
         raise ValidationFailed("The article body is empty.", "body")
     if len(body.encode("utf-8")) > MAX_ARTICLE_BODY_BYTES:
         raise PayloadTooLarge("An article body may be at most 2 MB of UTF-8 text.", "body")
     if source_url:
-        source_url = validate_http_url(source_url, "source_url")
-    if language is not None and not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", language):
+        source_url = parse_http_url(source_url, "source_url")
+    if language is not None and (not isinstance(language, str)
+                                 or len(language) > MAX_LANGUAGE_LENGTH
+                                 or not LANGUAGE_TAG.fullmatch(language)):
         raise ValidationFailed("Language must be a language tag such as 'en' or 'ar-MA'.",
                                "language")
     digest = content_hash(body)
@@ -66,7 +70,7 @@ def create_article(session: Session, *, title: str, body: str, actor: User | Non
         raise Conflict(f"This text is already stored as article {existing}.",
                        current={"id": existing}, field="body", code="duplicate")
     article = Article(title=title, body=body, source_url=source_url or None,
-                      publisher=(publisher or "").strip() or None, published_at=published_at,
+                      publisher=publisher, published_at=published_at,
                       language=language, content_hash=digest)
     session.add(article)
     session.flush()
@@ -84,6 +88,14 @@ def get_article_for(session: Session, user: User, article_id: int) -> tuple[Arti
     if not access.can_see:
         raise NotFound("No such article.")
     return article, access
+
+
+def summary_dict(summary: "ArticleSummary") -> dict[str, Any]:
+    """An article as the list shows it (no body; counts limited to what the caller sees)."""
+    return {"id": summary.id, "title": summary.title, "publisher": summary.publisher,
+            "source_url": summary.source_url, "language": summary.language,
+            "created_at": summary.created_at.isoformat(), "tag_counts": summary.tag_counts,
+            "reviewers": summary.reviewers}
 
 
 @dataclass(slots=True)
@@ -121,7 +133,8 @@ def list_articles(session: Session, user: User, *, search: str | None = None,
     """One page of the articles the user may see, newest first (keyset pagination on id)."""
     stmt = select(Article.id, Article.title, Article.publisher, Article.source_url,
                   Article.language, Article.created_at)
-    if not user.is_supervisor:
+    sees_all = project_access(user).can_see_all_articles
+    if not sees_all:
         stmt = stmt.add_columns(Assignment.status).join(
             Assignment, and_(Assignment.article_id == Article.id, Assignment.reviewer_id == user.id))
     if before_id is not None:
@@ -136,7 +149,7 @@ def list_articles(session: Session, user: User, *, search: str | None = None,
                             language=r.language, created_at=r.created_at,
                             assignment_status=getattr(r, "status", None))
              for r in rows[:limit]]
-    _fill_counts(session, user, items)
+    _fill_counts(session, user, items, sees_all)
     return ArticlePage(items, items[-1].id if has_more and items else None)
 
 
@@ -153,8 +166,11 @@ def _with_search(session: Session, stmt, search: str):  # type: ignore[no-untype
     ).bindparams(q=search))
 
 
-def _fill_counts(session: Session, user: User, items: list[ArticleSummary]) -> None:
-    """Per-tag counts and reviewer numbers for one page, limited to what the user may see."""
+def _fill_counts(session: Session, user: User, items: list[ArticleSummary],
+                 sees_all: bool) -> None:
+    """Per-tag counts and reviewer numbers for one page: every reviewer's for those who see all
+    articles, else the user's own ("your review"; the list never shows others' work, whatever
+    the article page would reveal)."""
     if not items:
         return
     by_id = {item.id: item for item in items}
@@ -162,8 +178,7 @@ def _fill_counts(session: Session, user: User, items: list[ArticleSummary]) -> N
     counts = (select(Assertion.article_id, Assertion.reviewer_id, Assertion.tag, func.count())
               .where(Assertion.article_id.in_(by_id))
               .group_by(Assertion.article_id, Assertion.reviewer_id, Assertion.tag))
-    if not user.is_supervisor:
-        # Blind review: a reviewer's list counts only their own work.
+    if not sees_all:
         counts = counts.where(Assertion.reviewer_id == user.id)
     reviewers: dict[int, set[int]] = {}
     for article_id, reviewer_id, tag, count in session.execute(counts):
@@ -171,7 +186,7 @@ def _fill_counts(session: Session, user: User, items: list[ArticleSummary]) -> N
         reviewers.setdefault(article_id, set()).add(reviewer_id)
     for article_id, names in reviewers.items():
         by_id[article_id].reviewers = len(names)
-    if user.is_supervisor:
+    if sees_all:
         assigned_stmt = (select(Assignment.article_id, func.count())
                          .where(Assignment.article_id.in_(by_id))
                          .group_by(Assignment.article_id))

@@ -21,8 +21,8 @@ from ..models import (STANCES, TAGS, Article, Assertion, Assignment, AssignmentS
                       Evidence, User, utcnow)
 from ..config import MAX_INT
 from ..text import SpanError, check_offsets, check_span, span_window
+from ..values import parse_http_url
 from . import audit
-from .articles import validate_http_url
 from .policy import SUBMITTED, ArticleAccess, article_access, require
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 
@@ -57,7 +57,7 @@ def validate_note(note: Any, field_name: str = "note") -> str:
 
 def validate_evidence(item: EvidenceInput, field_prefix: str = "") -> EvidenceInput:
     """Check one evidence link; field names carry ``field_prefix`` (``evidence[0].``) for the API."""
-    url = validate_http_url(item.url, f"{field_prefix}url")
+    url = parse_http_url(item.url, f"{field_prefix}url")
     if item.stance not in STANCES:
         raise ValidationFailed(f"Stance must be one of: {', '.join(STANCES)}.",
                                f"{field_prefix}stance")
@@ -276,7 +276,7 @@ def _check_guard(session: Session, guard: Guard, article_id: int, owner: User,
         require(article_access(session, owner, article_id, status, known=True), "can_annotate")
     elif guard is Guard.ADJUDICATION:
         if actor is None:
-            raise Forbidden("Only supervisors settle the consensus.", code="not_supervisor")
+            raise Forbidden("Only supervisors settle the consensus.", code="forbidden")
         require(article_access(session, actor, article_id), "can_adjudicate")
 
 

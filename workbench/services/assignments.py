@@ -6,9 +6,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Article, Assignment, AssignmentStatus, Role, User, utcnow
+from ..models import Article, Assignment, AssignmentStatus, User, utcnow
 from . import audit
-from .errors import Conflict, Forbidden, NotFound, ValidationFailed
+from .errors import Conflict, NotFound, ValidationFailed
+from .policy import article_access, project_access, require
 
 
 def assignment_dict(assignment: Assignment) -> dict[str, Any]:
@@ -22,14 +23,13 @@ def assignment_dict(assignment: Assignment) -> dict[str, Any]:
 
 def assign(session: Session, supervisor: User, article_id: int, reviewer_name: str) -> Assignment:
     """Give an article to a reviewer; assigning twice is refused with Conflict."""
-    if not supervisor.is_supervisor:
-        raise Forbidden("Only supervisors assign articles.")
     if session.get(Article, article_id) is None:
         raise NotFound("No such article.")
+    require(article_access(session, supervisor, article_id), "can_assign")
     reviewer = session.scalar(select(User).where(User.username == (reviewer_name or "")))
     if reviewer is None or not reviewer.active:
         raise ValidationFailed(f"No active user named {reviewer_name!r}.", "reviewer")
-    if reviewer.role != Role.reviewer.value:
+    if not project_access(reviewer).can_review:
         raise ValidationFailed(f"{reviewer.username} is not a reviewer.", "reviewer")
     existing = session.scalar(select(Assignment).where(
         Assignment.article_id == article_id, Assignment.reviewer_id == reviewer.id))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import Select, insert, select
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..models import AuditEvent, User, utcnow
 from ..config import MAX_INT
+from ..values import ValueProblem, parse_optional_int
 from .errors import ValidationFailed
 
 
@@ -50,9 +51,11 @@ class AuditFilter:
 
 def parse_filter(args: Mapping[str, str]) -> AuditFilter:
     """Filters from query parameters (``user``, ``article``, ``action``, ``since``, ``until``)."""
-    article = (args.get("article") or "").strip()
-    if article and (not article.isdigit() or int(article) > MAX_INT):
-        raise ValidationFailed("article must be an article id.", "article")
+    try:
+        article_id = parse_optional_int(args.get("article"), "article", minimum=1,
+                                        maximum=MAX_INT)
+    except ValueProblem:
+        raise ValidationFailed("article must be an article id.", "article") from None
 
     def when(name: str) -> datetime | None:
         raw = (args.get(name) or "").strip()
@@ -66,11 +69,13 @@ def parse_filter(args: Mapping[str, str]) -> AuditFilter:
         if value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)
         if name == "until" and len(raw) == 10:
-            value += timedelta(days=1)  # a bare date includes that whole day
+            # A bare date includes that whole day (the last day there is has no next day).
+            value = value + timedelta(days=1) if value.date() < date.max else datetime.max.replace(
+                tzinfo=timezone.utc)
         return value
 
     return AuditFilter(user=(args.get("user") or "").strip() or None,
-                       article_id=int(article) if article else None,
+                       article_id=article_id,
                        action=(args.get("action") or "").strip() or None,
                        since=when("since"), until=when("until"))
 

@@ -54,3 +54,10 @@ class Conflict(WorkbenchError):
 class PayloadTooLarge(WorkbenchError):
     status = 413
     code = "too_large"
+
+
+class UnsupportedMediaType(WorkbenchError):
+    """A request body in a format the route does not read (the API reads only JSON)."""
+
+    status = 415
+    code = "unsupported_media_type"

@@ -8,7 +8,7 @@ applies the one rule for refusals:
 - 404 (``NotFound``) for what the caller may not know exists: an article they are not assigned,
   another reviewer's work under blind review, a supervisor's page to a reviewer;
 - 403 (``Forbidden``, with a ``code``) for what they see but may not change: their own submitted
-  review (``submitted``), an article they see but may not assign (``not_supervisor``).
+  review (``submitted``), an article they see but may not assign (``forbidden``).
 
 Nothing else in the app tests a role string.
 """
@@ -35,9 +35,10 @@ def get_setting(session: Session, key: str) -> object:
 
 @dataclass(frozen=True, slots=True)
 class ProjectAccess:
-    """What one user may do across the project; refused rights answer 404 (see ``require``)."""
+    """What one user may do across the project (see ``require`` for how refusals answer)."""
 
     can_see_all_articles: bool
+    can_review: bool
     can_add_articles: bool
     can_assign: bool
     can_adjudicate: bool
@@ -55,7 +56,8 @@ def project_access(user: User | None) -> ProjectAccess:
     supervises = role in (Role.supervisor.value, Role.admin.value)
     administers = role == Role.admin.value
     return ProjectAccess(
-        can_see_all_articles=supervises, can_add_articles=supervises, can_assign=supervises,
+        can_see_all_articles=supervises, can_review=role == Role.reviewer.value,
+        can_add_articles=supervises, can_assign=supervises,
         can_adjudicate=supervises, can_write_verdict=supervises, can_export=supervises,
         can_read_audit=supervises, can_manage_users=administers,
         can_manage_settings=administers, can_manage_all_tokens=administers)
@@ -124,29 +126,39 @@ def article_access(session: Session, user: User, article_id: int,
 # Why a right is refused, said once: (message, code) of the 403 for an article the caller sees.
 _REFUSALS: dict[str, tuple[str, str]] = {
     "can_annotate": ("Only the reviewers assigned to an article annotate it.", "not_assigned"),
-    "can_assign": ("Only supervisors assign articles.", "not_supervisor"),
-    "can_adjudicate": ("Only supervisors settle the consensus.", "not_supervisor"),
-    "can_write_verdict": ("Only supervisors write verdicts.", "not_supervisor"),
-    "can_export": ("Only supervisors export.", "not_supervisor"),
+    "can_assign": ("Only supervisors assign articles.", "forbidden"),
+    "can_adjudicate": ("Only supervisors settle the consensus.", "forbidden"),
+    "can_write_verdict": ("Only supervisors write verdicts.", "forbidden"),
+    "can_export": ("Only supervisors export.", "forbidden"),
+}
+# Project rights whose refusal is a 403: the caller sees the collection (the article list) but
+# may not add to it. Every other project right belongs to a page or route the caller is not
+# shown at all, so its refusal is a 404.
+_VISIBLE_PROJECT_RIGHTS: dict[str, tuple[str, str]] = {
+    "can_add_articles": ("Only supervisors and admins add articles.", "forbidden"),
 }
 SUBMITTED = ("You submitted this article; your assertions can no longer change.", "submitted")
 
 
-def require(access: ArticleAccess | ProjectAccess, right: str,
-            not_found: str = "No such article.") -> None:
+def require(access: ArticleAccess | ProjectAccess, right: str, *,
+            not_found: str = "No such article.", message: str | None = None) -> None:
     """Raise unless ``access`` grants ``right`` (an attribute name such as ``can_annotate``).
 
-    On an article: NotFound when the caller may not see it, else Forbidden with a code. Across the
-    project: NotFound, since what a role may not use is not shown to it at all."""
+    On an article: NotFound when the caller may not see it, else Forbidden with a code (and
+    ``message`` if given). Across the project: NotFound, as if the page did not exist, except
+    for the rights in ``_VISIBLE_PROJECT_RIGHTS``."""
     if isinstance(access, ProjectAccess):
-        if not getattr(access, right):
-            raise NotFound("Not found.")
-        return
+        if getattr(access, right):
+            return
+        if right in _VISIBLE_PROJECT_RIGHTS:
+            default, code = _VISIBLE_PROJECT_RIGHTS[right]
+            raise Forbidden(message or default, code=code)
+        raise NotFound("Not found.")
     if not access.can_see:
         raise NotFound(not_found)
     if right == "can_see" or getattr(access, right):
         return
     if right == "can_annotate" and access.assignment_status == AssignmentStatus.submitted.value:
         raise Forbidden(SUBMITTED[0], code=SUBMITTED[1])
-    message, code = _REFUSALS.get(right, ("You may not do this here.", "forbidden"))
-    raise Forbidden(message, code=code)
+    default, code = _REFUSALS.get(right, ("You may not do this here.", "forbidden"))
+    raise Forbidden(message or default, code=code)

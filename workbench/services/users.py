@@ -10,11 +10,16 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from ..models import ROLES, ApiToken, User, new_session_nonce, utcnow
+from ..models import ROLES, ApiToken, Role, User, new_session_nonce, utcnow
+from ..values import ValueProblem, parse_int
 from . import audit
 from .errors import Conflict, NotFound, ValidationFailed
+from .policy import project_access
 
-USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{2,64}$")
+# Starts with a letter, digit or underscore: never with "-" (or any character a spreadsheet
+# reads as a formula), since usernames appear in CSV exports.
+MAX_USERNAME_LENGTH = 64
+USERNAME_PATTERN = re.compile(rf"[A-Za-z0-9_][A-Za-z0-9_.-]{{1,{MAX_USERNAME_LENGTH - 1}}}")
 TOKEN_PREFIX = "wb_"
 
 # Argon2id, memory-hard; tests swap in cheaper parameters with use_fast_password_hashing().
@@ -45,9 +50,10 @@ def user_snapshot(user: User) -> dict[str, object]:
 def create_user(session: Session, username: str, role: str, password: str,
                 actor: User | None = None) -> User:
     """Create an account; the username must be new and the role known."""
-    if not USERNAME_PATTERN.match(username or ""):
+    if not isinstance(username, str) or not USERNAME_PATTERN.fullmatch(username):
         raise ValidationFailed(
-            "A username is 2 to 64 letters, digits, dots, dashes or underscores.", "username")
+            f"A username is 2 to {MAX_USERNAME_LENGTH} letters, digits, dots, dashes or "
+            "underscores, and begins with a letter, a digit or an underscore.", "username")
     if role not in ROLES:
         raise ValidationFailed(f"Role must be one of: {', '.join(ROLES)}.", "role")
     if len(password) < 8:
@@ -101,10 +107,12 @@ def end_sessions(session: Session, user: User) -> None:
 
 def load_session_user(session: Session, cookie_id: str) -> User | None:
     """The user named by a login cookie's id (``<id>:<nonce>``), if that session is still valid."""
-    user_id, _, nonce = cookie_id.partition(":")
-    if not user_id.isdigit():
+    raw_id, _, nonce = cookie_id.partition(":")
+    try:
+        user_id = parse_int(raw_id, "user", minimum=1)
+    except ValueProblem:
         return None
-    user = session.get(User, int(user_id))
+    user = session.get(User, user_id)
     if user is None or not user.active or not secrets.compare_digest(user.session_nonce, nonce):
         return None
     return user
@@ -187,7 +195,7 @@ def set_active(session: Session, actor: User, user_id: int, active: bool) -> Use
 def tokens_visible_to(session: Session, viewer: User) -> list[ApiToken]:
     """A user's own tokens; an admin sees everyone's."""
     query = select(ApiToken).order_by(ApiToken.id.desc())
-    if not viewer.is_admin:
+    if not project_access(viewer).can_manage_all_tokens:
         query = query.where(ApiToken.user_id == viewer.id)
     return list(session.scalars(query))
 
@@ -195,7 +203,8 @@ def tokens_visible_to(session: Session, viewer: User) -> list[ApiToken]:
 def get_token_for(session: Session, viewer: User, token_id: int) -> ApiToken:
     """A token the viewer may manage (their own, or any for an admin), else NotFound."""
     token = session.get(ApiToken, token_id)
-    if token is None or (token.user_id != viewer.id and not viewer.is_admin):
+    if token is None or (token.user_id != viewer.id
+                         and not project_access(viewer).can_manage_all_tokens):
         raise NotFound("No such token.")
     return token
 
@@ -205,3 +214,9 @@ def token_dict(token: ApiToken) -> dict[str, object]:
             "prefix": token.prefix, "created_at": token.created_at.isoformat(),
             "last_used_at": token.last_used_at.isoformat() if token.last_used_at else None,
             "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None}
+
+
+def active_reviewer_names(session: Session) -> list[str]:
+    """Usernames a supervisor may assign an article to, alphabetically."""
+    return list(session.scalars(select(User.username).where(
+        User.role == Role.reviewer.value, User.active.is_(True)).order_by(User.username)))

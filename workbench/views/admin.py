@@ -1,105 +1,28 @@
-"""Supervision and administration pages: the audit trail, users, API tokens and settings."""
+"""Administration pages: users and project settings (admins only)."""
 from __future__ import annotations
 
-import csv
-import io
-import json
-from collections.abc import Iterator
-
-from flask import Blueprint, Response, redirect, render_template, request, stream_with_context, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from ..db import db
 from ..models import ROLES, User
-from ..services import audit as audit_service
 from ..services import settings as settings_service
 from ..services import users as users_service
-from ..services.policy import REVEAL_AFTER_SUBMIT
 from ..services.errors import Conflict, ValidationFailed
-from .access import admin_required, supervisor_required
-from .pages import is_fragment_request
+from ..services.policy import REVEAL_AFTER_SUBMIT
+from .guards import requires
 
 bp = Blueprint("admin", __name__)
-
-AUDIT_PAGE_SIZE = 50
-CSV_COLUMNS = ["id", "at", "actor", "action", "entity_type", "entity_id", "article_id",
-               "before", "after"]
 
 
 def me() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
-# -- Audit trail --------------------------------------------------------------------------------
-
-@bp.route("/audit")
-@supervisor_required
-def audit_log():  # type: ignore[no-untyped-def]
-    errors: dict[str, str] = {}
-    try:
-        filters = audit_service.parse_filter(request.args)
-    except ValidationFailed as error:
-        errors[error.field or "form"] = error.message
-        filters = audit_service.AuditFilter()
-    raw_before = request.args.get("before", "")
-    events, next_cursor = audit_service.list_events(
-        db.session, filters, before_id=int(raw_before) if raw_before.isdigit() else None,
-        limit=AUDIT_PAGE_SIZE)
-    context = {"events": events, "next_cursor": next_cursor, "filters": request.args,
-               "errors": errors, "actions": audit_service.action_names(db.session),
-               "users": [u.username for u in users_service.list_users(db.session)],
-               "query": {k: v for k, v in request.args.items() if k != "before" and v}}
-    status = 422 if errors else 200
-    if is_fragment_request():
-        from jinja2_fragments.flask import render_block
-
-        return render_block("admin/audit.html", "events", **context), status
-    return render_template("admin/audit.html", **context), status
-
-
-def _export_filters() -> audit_service.AuditFilter:
-    return audit_service.parse_filter(request.args)
-
-
-@bp.route("/audit/export.csv")
-@supervisor_required
-def audit_export_csv() -> Response:
-    filters = _export_filters()
-
-    def rows() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(CSV_COLUMNS)
-        for event in audit_service.iter_events(db.session, filters):
-            record = audit_service.event_dict(event)
-            writer.writerow([json.dumps(record[c], ensure_ascii=False)
-                             if c in ("before", "after") else record[c] for c in CSV_COLUMNS])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-        yield buffer.getvalue()
-
-    return Response(stream_with_context(rows()), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=audit.csv"})
-
-
-@bp.route("/audit/export.jsonl")
-@supervisor_required
-def audit_export_jsonl() -> Response:
-    filters = _export_filters()
-
-    def lines() -> Iterator[str]:
-        for event in audit_service.iter_events(db.session, filters):
-            yield json.dumps(audit_service.event_dict(event), ensure_ascii=False) + "\n"
-
-    return Response(stream_with_context(lines()), mimetype="application/jsonl",
-                    headers={"Content-Disposition": "attachment; filename=audit.jsonl"})
-
-
 # -- Users (admin) ------------------------------------------------------------------------------
 
 @bp.route("/admin/users", methods=["GET", "POST"])
-@admin_required
+@requires("can_manage_users")
 def users():  # type: ignore[no-untyped-def]
     errors: dict[str, str] = {}
     created: tuple[str, str] | None = None
@@ -122,38 +45,16 @@ def users():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/admin/users/<int:user_id>/active", methods=["POST"])
-@admin_required
+@requires("can_manage_users")
 def set_user_active(user_id: int):  # type: ignore[no-untyped-def]
     users_service.set_active(db.session, me(), user_id, request.form.get("active") == "1")
     return redirect(url_for("admin.users"))
 
 
-# -- API tokens (own; an admin sees all) --------------------------------------------------------
-
-@bp.route("/tokens", methods=["GET", "POST"])
-@login_required
-def tokens():  # type: ignore[no-untyped-def]
-    created_secret = None
-    if request.method == "POST":
-        _, created_secret = users_service.create_token(
-            db.session, me(), request.form.get("label", "").strip(), actor=me())
-    return render_template("admin/tokens.html",
-                           tokens=users_service.tokens_visible_to(db.session, me()),
-                           created_secret=created_secret)
-
-
-@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
-@login_required
-def revoke_token(token_id: int):  # type: ignore[no-untyped-def]
-    token = users_service.get_token_for(db.session, me(), token_id)
-    users_service.revoke_token(db.session, token, actor=me())
-    return redirect(url_for("admin.tokens"))
-
-
 # -- Settings (admin) ---------------------------------------------------------------------------
 
 @bp.route("/admin/settings", methods=["GET", "POST"])
-@admin_required
+@requires("can_manage_settings")
 def settings():  # type: ignore[no-untyped-def]
     saved = False
     if request.method == "POST":

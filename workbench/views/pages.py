@@ -20,7 +20,10 @@ from ..models import STANCES, TAGS, User
 from ..services import articles as articles_service
 from ..services import assertions as assertions_service
 from ..services import assignments as assignments_service
-from ..services.errors import Conflict, ValidationFailed, WorkbenchError
+from ..services import users as users_service
+from ..services.errors import Conflict, ValidationFailed
+from ..services.policy import require
+from ..values import int_or_default, parse_int
 from ..text import split_sentences
 
 bp = Blueprint("pages", __name__)
@@ -59,8 +62,7 @@ def vendor(name: str) -> Response:
 @login_required
 def article_list():  # type: ignore[no-untyped-def]
     search = request.args.get("q", "").strip()
-    raw_before = request.args.get("before", "")
-    before = int(raw_before) if raw_before.isdigit() else None
+    before = int_or_default(request.args.get("before"), None, minimum=1)
     result = articles_service.list_articles(db.session, me(), search=search or None,
                                             before_id=before, limit=LIST_PAGE_SIZE)
     context = {"page": result, "search": search, "before": before, "tags": TAGS}
@@ -84,7 +86,7 @@ def workspace_context(article_id: int, focus: str | None = None,
         "access": access,
         "assertions": assertions,
         "cards": cards,
-        "summary": tag_summary(assertions) if user.is_supervisor else [],
+        "summary": tag_summary(assertions) if access.can_assign else [],
         "body_html": render_highlighted(article.body, spans),
         # htmx swaps keep the sentence list already on the page (hx-preserve): it never changes.
         "keep_sentences": is_fragment_request(),
@@ -93,8 +95,9 @@ def workspace_context(article_id: int, focus: str | None = None,
         "tags": TAGS,
         "stances": STANCES,
         "assignments": (assignments_service.assignments_for_article(db.session, article_id)
-                        if user.is_supervisor else []),
-        "reviewers": (_reviewer_names() if user.is_supervisor else []),
+                        if access.can_assign else []),
+        "reviewers": (users_service.active_reviewer_names(db.session)
+                      if access.can_assign else []),
         "new_errors": {},
         "card_errors": {},
         "card_forms": {},
@@ -120,10 +123,10 @@ class CardPage:
 def card_page(assertions: list[assertions_service.AssertionView], focus: str | None) -> CardPage:
     """The requested page of cards (``?cards=N``), or the one holding the focused assertion."""
     pages = max(1, -(-len(assertions) // CARD_PAGE_SIZE))
-    raw = request.args.get("cards", "1")
-    number = min(int(raw), pages) if raw.isdigit() and int(raw) > 0 else 1
-    if focus and focus.startswith("assertion-") and focus[10:].isdigit():
-        wanted = int(focus[10:])
+    number = min(int_or_default(request.args.get("cards"), 1, minimum=1) or 1, pages)
+    wanted = (int_or_default(focus.removeprefix("assertion-"), None, minimum=1)
+              if focus and focus.startswith("assertion-") else None)
+    if wanted is not None:
         index = next((i for i, a in enumerate(assertions) if a.id == wanted), None)
         if index is not None:
             number = index // CARD_PAGE_SIZE + 1
@@ -140,13 +143,6 @@ def tag_summary(assertions: list[assertions_service.AssertionView]) -> list[dict
     return [{"reviewer": name, "counts": c, "total": sum(c.values()),
              "widths": {t: round(n * 20 / widest) for t, n in c.items()}}
             for name, c in sorted(counts.items())]
-
-
-def _reviewer_names() -> list[str]:
-    from sqlalchemy import select
-
-    return list(db.session.scalars(select(User.username).where(
-        User.role == "reviewer", User.active.is_(True)).order_by(User.username)))
 
 
 def render_workspace(article_id: int, status: int = 200, **extra: Any):  # type: ignore[no-untyped-def]
@@ -172,17 +168,16 @@ def after_change(article_id: int, focus: str | None = None):  # type: ignore[no-
 @bp.route("/articles/<int:article_id>")
 @login_required
 def article_detail(article_id: int):  # type: ignore[no-untyped-def]
-    focus = request.args.get("focus", "")
-    return render_workspace(article_id, focus=f"assertion-{focus}" if focus.isdigit() else None)
+    focus = int_or_default(request.args.get("focus"), None, minimum=1)
+    return render_workspace(article_id, focus=None if focus is None else f"assertion-{focus}")
 
 
 def form_int(name: str, missing: str | None = None) -> int:
-    value = request.form.get(name, "").strip()
-    if not value:
+    """A whole-number form field; the message goes beside the field."""
+    value = request.form.get(name, "")
+    if not value.strip(" \t"):
         raise ValidationFailed(missing or f"{name} is required.", name)
-    if not value.isdigit():
-        raise ValidationFailed(f"{name} must be a whole number of characters.", name)
-    return int(value)
+    return parse_int(value, name)
 
 
 @bp.route("/articles/<int:article_id>/assertions", methods=["POST"])
@@ -258,9 +253,8 @@ def delete_evidence(evidence_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/articles/<int:article_id>/assignments", methods=["POST"])
 @login_required
 def assign_reviewer(article_id: int):  # type: ignore[no-untyped-def]
-    articles_service.get_article_for(db.session, me(), article_id)
-    if not me().is_supervisor:
-        abort(403, "Only supervisors assign articles.")
+    _, access = articles_service.get_article_for(db.session, me(), article_id)
+    require(access, "can_assign")
     try:
         assignments_service.assign(db.session, me(), article_id, request.form.get("reviewer", ""))
     except (ValidationFailed, Conflict) as error:
@@ -276,8 +270,3 @@ def submit_article(article_id: int):  # type: ignore[no-untyped-def]
     except Conflict as error:
         return render_workspace(article_id, 409, panel_errors={"submit": error.message})
     return after_change(article_id, focus="review-panel")
-
-
-@bp.app_errorhandler(WorkbenchError)
-def service_error(error: WorkbenchError):  # type: ignore[no-untyped-def]
-    return render_template("error.html", status=error.status, message=error.message), error.status

@@ -41,9 +41,11 @@ from ..exchange import doccano, labelstudio
 from ..models import ROLES, TAGS, Article, Assertion, Assignment, User
 from ..models.review import ASSIGNMENT_STATUSES
 from ..text import SpanError, canonicalize, check_span, content_hash, parse_seed_text
+from ..values import parse_http_url, parse_line
 from . import audit
 from . import users as users_service
-from .articles import MAX_TITLE_LENGTH, create_article, validate_http_url
+from .articles import (LANGUAGE_TAG, MAX_LANGUAGE_LENGTH, MAX_PUBLISHER_LENGTH, MAX_TITLE_LENGTH,
+                       create_article)
 from .assertions import (EvidenceInput, Guard, NewAssertion, insert_assertions, validate_evidence,
                          validate_note, validate_tag)
 from .errors import Conflict, ValidationFailed, WorkbenchError
@@ -60,8 +62,6 @@ Progress = Callable[[str, int, int], None]
 #: Assertions of a JSONL file written per ``insert_assertions`` call, and held at most.
 SPAN_BATCH = 1000
 MAX_PENDING_SPANS = 20_000
-
-_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 
 
 class ImportProblem(NamedTuple):
@@ -408,7 +408,7 @@ def _header_line(plan: Plan, _state: _JsonlState, origin: tuple[str, int],
 def _user_line(plan: Plan, _state: _JsonlState, origin: tuple[str, int],
                record: dict[str, Any]) -> None:
     username, role = record.get("username"), record.get("role")
-    if not isinstance(username, str) or not users_service.USERNAME_PATTERN.match(username):
+    if not isinstance(username, str) or not users_service.USERNAME_PATTERN.fullmatch(username):
         plan.problem(origin, "username", "a username is 2 to 64 letters, digits, . - or _")
     elif role not in ROLES:
         plan.problem(origin, "role", f"role must be one of: {', '.join(ROLES)}")
@@ -518,39 +518,42 @@ def _timestamp(plan: Plan, origin: tuple[str, int], record: dict[str, Any],
 def _checked_article(plan: Plan, origin: tuple[str, int],
                      record: Mapping[str, Any]) -> PlannedArticle | None:
     """The article fields of a record, made canonical, or None after reporting every fault.
-    The same rules as ``create_article``, so the write cannot refuse them later."""
+    The parsers and limits of ``create_article``, so the write cannot refuse them later."""
     before = len(plan.problems)
-    title, body = record.get("title"), record.get("body")
-    if not isinstance(title, str) or not canonicalize(title).strip():
-        plan.problem(origin, "title", "a title is required")
-    elif len(canonicalize(title).strip()) > MAX_TITLE_LENGTH or "\n" in canonicalize(title).strip():
-        plan.problem(origin, "title", f"a title is one line of at most {MAX_TITLE_LENGTH} "
-                     "characters")
+    raw_title, body = record.get("title"), record.get("body")
+    title = _collected(plan, origin, lambda: parse_line(
+        canonicalize(raw_title) if isinstance(raw_title, str) else raw_title, "title",
+        maximum=MAX_TITLE_LENGTH, what="A title"))
+    publisher = _collected(plan, origin, lambda: parse_line(
+        record.get("publisher"), "publisher", maximum=MAX_PUBLISHER_LENGTH, required=False,
+        what="A publisher"))
     if not isinstance(body, str) or not body.strip():
         plan.problem(origin, "body", "the article body is empty")
     elif len(canonicalize(body).encode("utf-8")) > MAX_ARTICLE_BODY_BYTES:
         plan.problem(origin, "body", "an article body may be at most 2 MB of UTF-8 text")
-    optional = {key: record.get(key) for key in ("source_url", "publisher", "language",
-                                                 "published_at")}
-    for key, value in optional.items():
-        if value is not None and not isinstance(value, str):
-            plan.problem(origin, key, "must be text")
-    if isinstance(optional["source_url"], str) and optional["source_url"]:
-        try:
-            validate_http_url(optional["source_url"], "source_url")
-        except ValidationFailed as error:
-            plan.problem(origin, "source_url", error.message)
-    language = optional["language"]
-    if isinstance(language, str) and not _LANGUAGE.fullmatch(language):
+    source_url = record.get("source_url") or None
+    if source_url is not None:
+        _collected(plan, origin, lambda: parse_http_url(source_url, "source_url"))
+    language = record.get("language")
+    if language is not None and (not isinstance(language, str)
+                                 or len(language) > MAX_LANGUAGE_LENGTH
+                                 or not LANGUAGE_TAG.fullmatch(language)):
         plan.problem(origin, "language", "must be a language tag such as 'en' or 'ar-MA'")
-    published = _published(plan, origin, optional["published_at"])
+    published = _published(plan, origin, record.get("published_at"))
     if len(plan.problems) > before:
         return None
-    return PlannedArticle(origin, canonicalize(title).strip(),  # type: ignore[arg-type]
-                          canonicalize(body),  # type: ignore[arg-type]
-                          source_url=optional["source_url"] or None,
-                          publisher=optional["publisher"], published_at=published,
-                          language=language)
+    return PlannedArticle(origin, title, canonicalize(body),  # type: ignore[arg-type]
+                          source_url=source_url, publisher=publisher or None,
+                          published_at=published, language=language)
+
+
+def _collected(plan: Plan, origin: tuple[str, int], parse: Callable[[], Any]) -> Any:
+    """What ``parse`` returns, or None after noting its ValidationFailed as a problem."""
+    try:
+        return parse()
+    except ValidationFailed as error:
+        plan.problem(origin, error.field or "", error.message)
+        return None
 
 
 def _published(plan: Plan, origin: tuple[str, int], value: Any) -> date | None:

@@ -8,14 +8,21 @@ All or nothing, in two steps:
    into the canonical body. Every span goes through the one span check (``text.check_span``)
    and the assertion validators here already, and every bad line is collected as an
    ``ImportProblem`` (file, line, field, reason).
-2. *Writing*, in the caller's transaction: what is already stored (same content hash, same
-   username, same assignment, same span with the same tag and note by the same owner) is
+   The assertion lines of a JSONL file are checked and counted, not kept: the writing
+   step reads them again, so a project of any size is imported holding only its articles.
+2. *Writing*, in the caller's transaction, only if reading found no problem: what is already
+   stored (same content hash, same username, same assignment, same span with the same tag
+   and note by the same owner, and the same creation time for an exported assertion) is
    counted as present and left alone; the rest goes through the services' writers
-   (``create_article``, ``insert_assertions``), a batch of assertions per article. A problem
-   found while writing is collected too.
+   (``create_article``, ``insert_assertions``), in batches of up to ``SPAN_BATCH``
+   assertions per article. A problem found while writing is collected too.
 
 If any problem was found, ``ImportFailed`` lists them all and the caller's transaction
 rolls back: nothing is written. The service never commits.
+
+Text and Markdown files are read like the seed files (``text.parse_seed_text``: the first
+line is the title, the rest the body, scraper boilerplate dropped; a Markdown title loses its
+``#``). Label Studio and doccano tasks without a title are named by their first line.
 
 Offsets: foreign texts are stored canonical (NFC, ``\\n``). A span of a text that was not
 canonical is carried over to the canonical text only when the converted span's quote is the

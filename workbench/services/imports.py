@@ -290,8 +290,35 @@ def _read_labelstudio(plan: Plan, path: Path, *, label_map: Mapping[str, str],
     except FormatError as error:
         _format_problems(plan, name, error)
         return
-    for number, task in enumerate(tasks, start=1):
-        _add_task(plan, (name, task.meta.get("task_number", number)), task)
+    raw_tasks = data if isinstance(data, list) else [data]
+    for number, (task, raw) in enumerate(zip(tasks, raw_tasks), start=1):
+        _add_task(plan, (name, task.meta.get("task_number", number)), task,
+                  notes=_region_notes(raw), metadata=_workbench_metadata(raw))
+
+
+def _region_notes(raw_task: dict[str, Any]) -> list[str]:
+    """The note (``meta.text``) of every ``labels`` region, in the order the converter reads
+    the regions into spans (annotations not cancelled, then their results)."""
+    notes: list[str] = []
+    for annotation in raw_task.get("annotations") or []:
+        if annotation.get("was_cancelled"):
+            continue
+        for region in annotation.get("result") or []:
+            if region.get("type") == "labels":
+                texts = (region.get("meta") or {}).get("text") or []
+                notes.append("\n".join(t for t in texts if isinstance(t, str))
+                             if isinstance(texts, list) else "")
+    return notes
+
+
+def _workbench_metadata(raw_task: dict[str, Any]) -> dict[str, Any]:
+    """An article's source, publisher, date and language from a task the workbench exported
+    (its data names the article); another tool's data fields mean whatever that project chose."""
+    data = raw_task.get("data") or {}
+    if "article_id" not in data:
+        return {}
+    return {key: data[key] for key in ("source_url", "publisher", "published_at", "language")
+            if key in data}
 
 
 def _read_doccano(plan: Plan, path: Path, *, label_map: Mapping[str, str], unit: str,
@@ -320,13 +347,18 @@ def _format_problems(plan: Plan, name: str, error: FormatError) -> None:
                      "each to a tag with --map LABEL=TAG")
 
 
-def _add_task(plan: Plan, origin: tuple[str, int], task: ImportedTask) -> None:
-    """A foreign document with its spans, carried over to the canonical body."""
+def _add_task(plan: Plan, origin: tuple[str, int], task: ImportedTask, *,
+              notes: Sequence[str] = (), metadata: Mapping[str, Any] | None = None) -> None:
+    """A foreign document with its spans, carried over to the canonical body; ``notes`` go
+    with the spans in order when there is one per span."""
     body = canonicalize(task.text)
     title = task.title or _title_of(body)
-    article = _checked_article(plan, origin, {"title": title, "body": task.text})
+    article = _checked_article(plan, origin, {**(metadata or {}), "title": title,
+                                              "body": task.text})
     if article is None:
         return
+    if len(notes) != len(task.spans):
+        notes = [""] * len(task.spans)
     for index, span in enumerate(task.spans):
         start, end = _canonical_offsets(task.text, body, span.start, span.end)
         if body[start:end] != canonicalize(span.quote):
@@ -334,7 +366,7 @@ def _add_task(plan: Plan, origin: tuple[str, int], task: ImportedTask) -> None:
                          "does not survive canonicalisation (NFC, \\n) of the text")
             continue
         planned = _checked_span(plan, origin, f"span[{index}]", body, PlannedSpan(
-            origin, start, end, body[start:end], span.tag))
+            origin, start, end, body[start:end], span.tag, notes[index]))
         if planned is not None:
             article.spans.append(planned)
     plan.add_article(article)

@@ -9,6 +9,7 @@ of a submitted review in every route that changes it.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
@@ -248,7 +249,8 @@ BODY_ROUTES = [op for op in OPERATIONS if op.request is not None]
                                           "multipart/form-data; boundary=x", ""])
 def test_api_bodies_must_be_sent_as_json(app, world, op, content_type) -> None:  # type: ignore[no-untyped-def]
     path = (op.path.replace("<int:article_id>", str(world["article"]))
-            .replace("<int:assertion_id>", str(world["assertion"])))
+            .replace("<int:assertion_id>", str(world["assertion"]))
+            .replace("<reviewer>", "rita"))
     client = world["sue"] if op.path == "/articles" or "assignments" in op.path else world["rita"]
     before = snapshot(app)
     response = client.raw(op.method.upper(), path,
@@ -266,7 +268,7 @@ def test_the_openapi_document_lists_415_for_every_body(app) -> None:  # type: ig
     with app.app_context():
         document = build_document()
     for op in BODY_ROUTES:
-        path = "/api/v1" + op.path.replace("<int:", "{").replace(">", "}")
+        path = "/api/v1" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", op.path)
         assert "415" in document["paths"][path][op.method]["responses"]
 
 

@@ -96,6 +96,34 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
     ("/api/v1/audit", "GET"): ({}, expect(401, 404, 404, 200, 200)),
     ("/api/v1/tokens", "GET"): ({}, expect(401, 200, 200, 200, 200)),
     ("/api/v1/tokens/<int:token_id>", "DELETE"): ({}, expect(401, 204, 404, 404, 204)),
+    # Work for many, queues and progress
+    ("/assignments", "POST"): (
+        {"data": {"article": "<article>", "reviewer": "omar", "per_article": "1"}},
+        expect(302, 404, 404, 200, 200)),
+    ("/articles/<int:article_id>/assignments/<reviewer>/unassign", "POST"): (
+        {"data": {"reason": "Out sick"}}, expect(302, 403, 404, 302, 302)),
+    ("/articles/<int:article_id>/assignments/<reviewer>/reopen", "POST"): (
+        {"data": {"reason": "Missed a claim"}}, expect(302, 403, 404, 409, 409)),
+    ("/queue", "GET"): ({}, expect(302, 200, 200, 200, 200)),
+    ("/api/v1/assignments", "POST"): (
+        {"json": {"articles": ["<article>"], "reviewers": ["omar"], "per_article": 1}},
+        expect(401, 404, 404, 201, 201)),
+    ("/api/v1/articles/<int:article_id>/assignments/<reviewer>/unassign", "POST"): (
+        {"json": {"reason": "Out sick"}}, expect(401, 403, 404, 204, 204)),
+    ("/api/v1/articles/<int:article_id>/assignments/<reviewer>/reopen", "POST"): (
+        {"json": {"reason": "Missed a claim"}}, expect(401, 403, 404, 409, 409)),
+    ("/api/v1/queue", "GET"): ({}, expect(401, 200, 200, 200, 200)),
+    ("/api/v1/progress", "GET"): ({}, expect(401, 404, 404, 200, 200)),
+    # Adjudication
+    ("/articles/<int:article_id>/consensus", "GET"): ({}, expect(302, 404, 404, 200, 200)),
+    ("/articles/<int:article_id>/consensus", "POST"): (
+        {"data": {"action": "new", "start": "0", "end": "14", "quote": "Prices doubled",
+                  "tag": "sourced", "reason": "Missed"}}, expect(302, 404, 404, 302, 302)),
+    ("/api/v1/articles/<int:article_id>/consensus", "GET"): (
+        {}, expect(401, 404, 404, 200, 200)),
+    ("/api/v1/articles/<int:article_id>/consensus", "POST"): (
+        {"json": {"action": "new", "start": 0, "end": 14, "quote": "Prices doubled",
+                  "tag": "sourced", "reason": "Missed"}}, expect(401, 404, 404, 201, 201)),
     # Exports: `fill` leaves <format> as it is, an unknown format, so a supervisor gets 404 too
     # (tests/test_exchange_io.py covers the real formats).
     ("/api/v1/export/<format>", "GET"): ({}, expect(401, 404, 404, 404, 404)),
@@ -144,8 +172,20 @@ def scenario(factory) -> Scenario:
                     target_user=users["other_reviewer"].id)
 
 
+def resolve(value: Any, scenario: Scenario) -> Any:
+    """A call's body with "<article>" standing for the scenario's article id."""
+    if value == "<article>":
+        return scenario.article
+    if isinstance(value, list):
+        return [resolve(v, scenario) for v in value]
+    if isinstance(value, dict):
+        return {k: resolve(v, scenario) for k, v in value.items()}
+    return value
+
+
 def fill(rule: str, scenario: Scenario, call: dict[str, Any]) -> str:
     values = {"article_id": scenario.article, "assertion_id": scenario.assertion,
+              "reviewer": "rita",
               "evidence_id": scenario.evidence, "token_id": scenario.token,
               "user_id": scenario.target_user, "name": call.get("name"),
               "filename": call.get("filename")}
@@ -165,7 +205,7 @@ def test_status_for_role(app, factory, scenario, rule, method, role):
         token = factory.token(USERNAMES[role][0]) if role != "anonymous" else None
         client = ApiClient(app.test_client(), token)
         relative = path.removeprefix("/api/v1")
-        kwargs = {"json": call["json"]} if "json" in call else {}
+        kwargs = {"json": resolve(call["json"], scenario)} if "json" in call else {}
         response = getattr(client, method.lower())(relative, **kwargs)
     else:
         page = PageClient(app.test_client())
@@ -177,7 +217,7 @@ def test_status_for_role(app, factory, scenario, rule, method, role):
         if method == "GET":
             response = page.get(path)
         else:
-            response = page.post(path, call.get("data", {}))
+            response = page.post(path, resolve(call.get("data", {}), scenario))
     response.close()
     assert response.status_code == expected[role], (
         f"{method} {path} as {role}: {response.status_code}, expected {expected[role]}\n"
@@ -249,7 +289,7 @@ def test_page_forms_without_the_csrf_token_are_400_and_write_nothing(
     assert page.login(USERNAMES[role][0]).status_code == 302
     page.refresh_csrf("/tokens")
     before = _everything(app)
-    data = dict(call.get("data", {}))
+    data = dict(resolve(call.get("data", {}), scenario))
     if token == "wrong":
         data["csrf_token"] = "IjAwMDAi.wrong.token"
     response = page.post(fill(rule, scenario, call), data, csrf=token == "wrong")

@@ -82,3 +82,49 @@ def test_audit_trail(newsroom, logged_in):
     expect(page.locator("table.audit tbody tr")).not_to_have_count(0)
     screenshot(page, "audit")
     check_accessibility(page, "audit")
+
+
+def test_queue_progress_and_bulk_assignment(newsroom, logged_in, factory):
+    page = logged_in("sam")
+    page.get_by_role("link", name="Progress").click()
+    expect(page.get_by_role("heading", name="Progress")).to_be_visible()
+    expect(page.locator("table.progress tbody tr")).to_have_count(2)
+    screenshot(page, "progress")
+    check_accessibility(page, "progress (supervisor)")
+    # Bulk: the unassigned weather article to one of the two reviewers.
+    page.goto("/articles?status=unassigned")
+    expect(page.locator("table.articles tbody tr")).to_have_count(1)
+    page.get_by_label("Pick “Weather outlook”").check()
+    page.locator(".reviewer-choices").get_by_label("bob").check()
+    page.get_by_role("button", name="Assign", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("1 assignment made.")
+    screenshot(page, "list-bulk")
+    check_accessibility(page, "article list with the bulk form")
+    page = logged_in("bob")
+    page.get_by_role("link", name="My queue").click()
+    expect(page.get_by_role("heading", name="My queue")).to_be_visible()
+    expect(page.locator("ul.queue li")).to_have_count(3)
+    screenshot(page, "queue")
+    check_accessibility(page, "queue (reviewer)")
+    page.get_by_role("link", name="Next article →").click()
+    expect(page.locator("#article-body")).to_be_visible()
+
+
+def test_adjudication_page(newsroom, logged_in, api):
+    for name in ("alice", "bob"):
+        status, _ = api(name).request("POST", f"/articles/{newsroom}/submit")
+        assert status == 200
+    page = logged_in("sam")
+    page.goto(f"/articles/{newsroom}")
+    page.get_by_role("link", name="Settle the consensus →").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Consensus version 0")
+    rows = page.locator("table.reviewed tbody tr")
+    expect(rows).to_have_count(4)
+    first = rows.filter(has_text="Nobody published the measurements.")
+    first.get_by_label("Reason").fill("The report is attributed")
+    first.get_by_role("button", name="Accept").click()
+    expect(page.get_by_role("status")).to_have_text("Decision 1 saved.")
+    expect(page.locator(".consensus-list li")).to_have_count(1)
+    expect(page.locator(".history li")).to_contain_text("1. accept by sam")
+    screenshot(page, "consensus", full_page=True)
+    check_accessibility(page, "adjudication")

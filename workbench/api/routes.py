@@ -13,6 +13,7 @@ from ..services import articles as articles_service
 from ..services import assertions as assertions_service
 from ..services import assignments as assignments_service
 from ..services import audit as audit_service
+from ..services import consensus as consensus_service
 from ..services import users as users_service
 from ..services.errors import UnsupportedMediaType, ValidationFailed, WorkbenchError
 from ..services.policy import project_access, require
@@ -22,7 +23,9 @@ from .errors import error_body, from_pydantic
 from .registry import PUBLIC_ENDPOINTS, api_route
 from .schemas import (ArticleIn, ArticleList, ArticleOut, AssertionIn, AssertionList, AssertionOut,
                       AssertionPatch, AssignmentIn, AssignmentList, AssignmentOut, AuditList,
-                      ConflictOut, ErrorOut, EvidenceIn, EvidenceOut, TokenList)
+                      BulkAssignmentIn, ConflictOut, ConsensusOut, DecisionIn, DecisionOut,
+                      ErrorOut, EvidenceIn, EvidenceOut,
+                      ProgressOut, QueueOut, ReasonIn, TokenList)
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -36,6 +39,10 @@ PAGING = [
 ]
 SEARCH = [{"name": "q", "in": "query", "required": False, "schema": {"type": "string"},
            "description": "Full-text search over titles and bodies."}]
+STATUS = [{"name": "status", "in": "query", "required": False,
+           "schema": {"type": "string", "enum": list(articles_service.LIST_STATUSES)},
+           "description": "Reviewers: their own assignment (open, submitted). Supervisors: "
+                          "unassigned, open (someone still at work), submitted (all done)."}]
 
 E400 = ("Invalid JSON or UTF-8", ErrorOut)
 E401 = ("Missing or invalid bearer token", ErrorOut)
@@ -122,12 +129,13 @@ def create_article():  # type: ignore[no-untyped-def]
 
 
 @api_route(api, "/articles", "GET", summary="Articles the caller may see, newest first",
-           query=PAGING + SEARCH,
+           query=PAGING + SEARCH + STATUS,
            responses={200: ("A page of articles", ArticleList), 401: E401, 422: E422})
 def list_articles():  # type: ignore[no-untyped-def]
     limit, cursor = paging()
     result = articles_service.list_articles(db.session, caller(), search=request.args.get("q"),
-                                            before_id=cursor, limit=limit)
+                                            before_id=cursor, limit=limit,
+                                            status=request.args.get("status") or None)
     items = [articles_service.summary_dict(a) for a in result.items]
     return jsonify(page(items, result.next_cursor))
 
@@ -245,6 +253,91 @@ def list_assignments(article_id: int):  # type: ignore[no-untyped-def]
 def submit_article(article_id: int):  # type: ignore[no-untyped-def]
     assignment = assignments_service.submit(db.session, caller(), article_id)
     return jsonify(assignments_service.assignment_dict(assignment))
+
+
+@api_route(api, "/assignments", "POST",
+           summary="Share articles among reviewers, each to per_article of them (supervisor)",
+           request=BulkAssignmentIn,
+           responses={201: ("The assignments made (none for reviewers already on an article)",
+                            AssignmentList), 400: E400, 401: E401, 404: E404, 422: E422})
+def bulk_assign():  # type: ignore[no-untyped-def]
+    user = caller()
+    require(project_access(user), "can_assign")
+    data = parse_body(BulkAssignmentIn)
+    made = assignments_service.assign_many(db.session, user, data.articles, data.reviewers,
+                                           data.per_article)
+    return jsonify(page([assignments_service.assignment_dict(a) for a in made], None)), 201
+
+
+@api_route(api, "/articles/<int:article_id>/assignments/<reviewer>/unassign", "POST",
+           summary="Take the article back from a reviewer who has not submitted (supervisor)",
+           request=ReasonIn,
+           responses={204: ("Unassigned; their assertions stay", None), 400: E400, 401: E401,
+                      403: E403, 404: E404, 409: E409, 422: E422})
+def unassign_reviewer(article_id: int, reviewer: str):  # type: ignore[no-untyped-def]
+    _, access = articles_service.get_article_for(db.session, caller(), article_id)
+    require(access, "can_assign")
+    data = parse_body(ReasonIn)
+    assignments_service.unassign(db.session, caller(), article_id, reviewer, data.reason)
+    return "", 204
+
+
+@api_route(api, "/articles/<int:article_id>/assignments/<reviewer>/reopen", "POST",
+           summary="Reopen a submitted review (supervisor)", request=ReasonIn,
+           responses={200: ("The reopened assignment", AssignmentOut), 400: E400, 401: E401,
+                      403: E403, 404: E404, 409: E409, 422: E422})
+def reopen_review(article_id: int, reviewer: str):  # type: ignore[no-untyped-def]
+    _, access = articles_service.get_article_for(db.session, caller(), article_id)
+    require(access, "can_assign")
+    data = parse_body(ReasonIn)
+    assignment = assignments_service.reopen(db.session, caller(), article_id, reviewer,
+                                            data.reason)
+    return jsonify(assignments_service.assignment_dict(assignment))
+
+
+@api_route(api, "/queue", "GET", summary="Your review queue: to do, in progress, submitted",
+           responses={200: ("The caller's queue, oldest first", QueueOut), 401: E401})
+def review_queue():  # type: ignore[no-untyped-def]
+    items = assignments_service.queue(db.session, caller())
+    body: dict[str, Any] = {kind: [assignments_service.queue_item_dict(i) for i in rows]
+                            for kind, rows in items.items()}
+    body["next"] = assignments_service.next_article(items)
+    return jsonify(body)
+
+
+@api_route(api, "/progress", "GET", summary="Per reviewer: to do, in progress, submitted "
+                                            "(supervisor)",
+           responses={200: ("Progress of every reviewer", ProgressOut), 401: E401, 404: E404})
+def review_progress():  # type: ignore[no-untyped-def]
+    require(project_access(caller()), "can_assign")
+    rows = assignments_service.progress(db.session, caller())
+    return jsonify({"reviewers": [{"reviewer": r.reviewer, "assigned": r.assigned,
+                                   "to_do": r.to_do, "in_progress": r.in_progress,
+                                   "submitted": r.submitted} for r in rows]})
+
+
+# -- Adjudication ---------------------------------------------------------------------------------
+
+@api_route(api, "/articles/<int:article_id>/consensus", "GET",
+           summary="The article's consensus set and the decisions behind it (supervisor)",
+           responses={200: ("The consensus set, its version and history", ConsensusOut),
+                      401: E401, 403: E403, 404: E404})
+def get_consensus(article_id: int):  # type: ignore[no-untyped-def]
+    current = consensus_service.state(db.session, caller(), article_id)
+    return jsonify(consensus_service.state_dict(current))
+
+
+@api_route(api, "/articles/<int:article_id>/consensus", "POST",
+           summary="Settle: accept, merge, reject, write new, edit or remove (supervisor)",
+           request=DecisionIn,
+           responses={201: ("The decision, with the consensus assertion it made or changed",
+                            DecisionOut), 400: E400, 401: E401, 403: E403, 404: E404,
+                      409: E409, 422: E422})
+def decide(article_id: int):  # type: ignore[no-untyped-def]
+    data = parse_body(DecisionIn)
+    decision = consensus_service.apply(db.session, caller(), article_id, data.action,
+                                       **data.model_dump(exclude={"action"}))
+    return jsonify(consensus_service.decision_dict(decision)), 201
 
 
 # -- Audit trail and tokens --------------------------------------------------------------------

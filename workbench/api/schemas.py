@@ -8,10 +8,11 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..config import MAX_INT, MAX_URL_LENGTH
-from ..models import STANCES, TAGS
+from ..models import DECISIONS, STANCES, TAGS
 from ..services.articles import (MAX_LANGUAGE_LENGTH, MAX_PUBLISHER_LENGTH, MAX_TITLE_LENGTH)
 from ..services.assertions import (MAX_EVIDENCE_PER_REQUEST, MAX_EVIDENCE_TITLE_LENGTH,
                                    MAX_NOTE_LENGTH)
+from ..services.assignments import MAX_BULK_ARTICLES, MAX_REASON_LENGTH
 from ..services.users import MAX_USERNAME_LENGTH
 
 # Names and limits come from the models and services, which check them for every entry point
@@ -71,6 +72,48 @@ class AssertionPatch(Strict):
 class AssignmentIn(Strict):
     reviewer: str = Field(min_length=1, max_length=MAX_USERNAME_LENGTH,
                           description="The reviewer's username.")
+
+
+class BulkAssignmentIn(Strict):
+    articles: list[int] = Field(min_length=1, max_length=MAX_BULK_ARTICLES,
+                                description="Article ids (from the list, its search and filters).")
+    reviewers: list[str] = Field(min_length=1, max_length=1000,
+                                 description="Usernames of the reviewers to share them among.")
+    per_article: int = Field(default=1, ge=1, le=1000,
+                             description="How many of the reviewers review each article; the "
+                                         "least loaded are chosen first.")
+
+    @field_validator("articles")
+    @classmethod
+    def _ids_in_range(cls, ids: list[int]) -> list[int]:
+        if any(not 1 <= i <= MAX_INT for i in ids):
+            raise ValueError(f"article ids run from 1 to {MAX_INT}")
+        return ids
+
+
+class ReasonIn(Strict):
+    reason: str = Field(min_length=1, max_length=MAX_REASON_LENGTH,
+                        description="Why; kept in the audit trail.")
+
+
+class DecisionIn(Strict):
+    """One adjudication decision; which fields count depends on ``action``."""
+
+    action: Literal[DECISIONS]  # type: ignore[valid-type]
+    reason: str = Field(min_length=1, max_length=MAX_REASON_LENGTH,
+                        description="Why; kept with the decision and in the audit trail.")
+    assertions: list[int] = Field(default_factory=list, max_length=100,
+                                  description="accept, reject: one reviewer assertion; merge: "
+                                              "two or more; edit, remove: one consensus "
+                                              "assertion.")
+    start: Optional[int] = Field(default=None, ge=0, le=MAX_INT, description="new only")
+    end: Optional[int] = Field(default=None, ge=1, le=MAX_INT, description="new only")
+    quote: Optional[str] = Field(default=None, description="new only")
+    tag: Optional[TagName] = Field(default=None, description="new, merge (required); accept, "
+                                                             "edit (to change it)")
+    note: Optional[str] = Field(default=None, max_length=MAX_NOTE_LENGTH)
+    version: Optional[int] = Field(default=None, ge=1, le=MAX_INT,
+                                   description="edit: the version of the consensus assertion read")
 
 
 # Responses (documentation and test-time validation only).
@@ -196,7 +239,54 @@ class AssignmentList(BaseModel):
     next: Optional[str]
 
 
-REQUEST_MODELS = [ArticleIn, EvidenceIn, AssertionIn, AssertionPatch, AssignmentIn]
+class DecisionOut(BaseModel):
+    version: int
+    action: Literal[DECISIONS]  # type: ignore[valid-type]
+    reason: str
+    actor: str
+    at: str
+    source_ids: list[int]
+    result_id: Optional[int]
+    result: Optional[AssertionOut]
+
+
+class ConsensusOut(BaseModel):
+    article_id: int
+    version: int
+    items: list[AssertionOut]
+    decisions: list[DecisionOut]
+
+
+class QueueItemOut(BaseModel):
+    article_id: int
+    title: str
+    status: Literal["to_do", "in_progress", "submitted"]
+    assertions: int
+    assigned_at: str
+
+
+class QueueOut(BaseModel):
+    to_do: list[QueueItemOut]
+    in_progress: list[QueueItemOut]
+    submitted: list[QueueItemOut]
+    next: Optional[int] = Field(description="The article to open next, if any.")
+
+
+class ReviewerProgressOut(BaseModel):
+    reviewer: str
+    assigned: int
+    to_do: int
+    in_progress: int
+    submitted: int
+
+
+class ProgressOut(BaseModel):
+    reviewers: list[ReviewerProgressOut]
+
+
+REQUEST_MODELS = [ArticleIn, EvidenceIn, AssertionIn, AssertionPatch, AssignmentIn,
+                  BulkAssignmentIn, ReasonIn, DecisionIn]
 RESPONSE_MODELS = [ErrorOut, ConflictOut, EvidenceOut, AssertionOut, ArticleSummaryOut, ArticleOut,
                    AssignmentOut, ArticleList, AssertionList, AssignmentList, AuditEventOut,
-                   AuditList, TokenOut, TokenList]
+                   AuditList, TokenOut, TokenList, QueueItemOut, QueueOut, ReviewerProgressOut,
+                   ProgressOut, DecisionOut, ConsensusOut]

@@ -3,11 +3,12 @@ from .article import Article
 from .assertion import STANCES, TAGS, Assertion, Evidence, Stance, Tag
 from .audit import AuditEvent
 from .base import Base, utcnow
+from .consensus import DECISIONS, Adjudication, Decision
 from .review import Assignment, AssignmentStatus
 from .setting import Setting
 from .user import ROLES, ApiToken, Role, User, new_session_nonce
 
 __all__ = [
-    "ApiToken", "Article", "Assertion", "Assignment", "AssignmentStatus", "AuditEvent", "Base",
+    "Adjudication", "DECISIONS", "Decision", "ApiToken", "Article", "Assertion", "Assignment", "AssignmentStatus", "AuditEvent", "Base",
     "Evidence", "ROLES", "Role", "STANCES", "Setting", "Stance", "TAGS", "Tag", "User", "new_session_nonce", "utcnow",
 ]

@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .article import Article
@@ -54,6 +54,9 @@ class Assertion(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Optimistic locking: every update must name the version it read.
     version: Mapped[int] = mapped_column(default=1)
+    # A consensus assertion: settled by a supervisor (its ``reviewer``) from the reviewers' work;
+    # the set verdict reports use. Never shown as anyone's review.
+    consensus: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select, text
+from sqlalchemy import and_, false, func, select, text
 from sqlalchemy.orm import Session
 
 from ..config import MAX_ARTICLE_BODY_BYTES
@@ -128,8 +128,14 @@ def fts5_query(search: str) -> str | None:
     return " ".join(quoted)
 
 
+# Assignment filters of the list: a reviewer's own status, or (for those who see all articles)
+# unassigned, open (a reviewer is still at work) and submitted (everyone assigned has submitted).
+LIST_STATUSES = ("unassigned", "open", "submitted")
+
+
 def list_articles(session: Session, user: User, *, search: str | None = None,
-                  before_id: int | None = None, limit: int = 50) -> ArticlePage:
+                  before_id: int | None = None, limit: int = 50,
+                  status: str | None = None) -> ArticlePage:
     """One page of the articles the user may see, newest first (keyset pagination on id)."""
     stmt = select(Article.id, Article.title, Article.publisher, Article.source_url,
                   Article.language, Article.created_at)
@@ -139,6 +145,8 @@ def list_articles(session: Session, user: User, *, search: str | None = None,
             Assignment, and_(Assignment.article_id == Article.id, Assignment.reviewer_id == user.id))
     if before_id is not None:
         stmt = stmt.where(Article.id < before_id)
+    if status is not None:
+        stmt = _with_status(stmt, status, sees_all)
     if search and search.strip():
         stmt = _with_search(session, stmt, search.strip())
         if stmt is None:
@@ -151,6 +159,24 @@ def list_articles(session: Session, user: User, *, search: str | None = None,
              for r in rows[:limit]]
     _fill_counts(session, user, items, sees_all)
     return ArticlePage(items, items[-1].id if has_more and items else None)
+
+
+def _with_status(stmt, status: str, sees_all: bool):  # type: ignore[no-untyped-def]
+    if status not in LIST_STATUSES:
+        raise ValidationFailed(f"status must be one of: {', '.join(LIST_STATUSES)}.", "status")
+    if not sees_all:  # the caller's own assignment, already joined
+        if status == "unassigned":
+            return stmt.where(false())
+        wanted = "assigned" if status == "open" else "submitted"
+        return stmt.where(Assignment.status == wanted)
+    open_work = select(Assignment.id).where(Assignment.article_id == Article.id,
+                                            Assignment.status == "assigned").exists()
+    any_work = select(Assignment.id).where(Assignment.article_id == Article.id).exists()
+    if status == "unassigned":
+        return stmt.where(~any_work)
+    if status == "open":
+        return stmt.where(open_work)
+    return stmt.where(any_work, ~open_work)
 
 
 def _with_search(session: Session, stmt, search: str):  # type: ignore[no-untyped-def]
@@ -176,7 +202,7 @@ def _fill_counts(session: Session, user: User, items: list[ArticleSummary],
     by_id = {item.id: item for item in items}
     # One grouped query gives both figures: counts per tag, and which reviewers have any.
     counts = (select(Assertion.article_id, Assertion.reviewer_id, Assertion.tag, func.count())
-              .where(Assertion.article_id.in_(by_id))
+              .where(Assertion.article_id.in_(by_id), Assertion.consensus.is_(False))
               .group_by(Assertion.article_id, Assertion.reviewer_id, Assertion.tag))
     if not sees_all:
         counts = counts.where(Assertion.reviewer_id == user.id)

@@ -255,7 +255,9 @@ def insert_assertions(session: Session, article_id: int, items: Sequence[NewAsse
         if None in ids:
             raise Forbidden(SUBMITTED[0], code=SUBMITTED[1])
     else:
-        ids = list(connection.execute(_PLAIN_INSERT, params).scalars())
+        consensus = guard is Guard.ADJUDICATION
+        ids = list(connection.execute(_PLAIN_INSERT, [{**row, "consensus": consensus}
+                                                      for row in params]).scalars())
     records = []
     for assertion_id, item, row in zip(ids, checked, params):
         record = new_assertion_dict(assertion_id, row, owner.username)
@@ -309,7 +311,8 @@ def page_of_visible_assertions(session: Session, access: ArticleAccess, article_
     review), and the cursor of the next page."""
     if not access.can_see:
         raise NotFound("No such article.")
-    stmt = (select(Assertion).where(Assertion.article_id == article_id)
+    stmt = (select(Assertion).where(Assertion.article_id == article_id,
+                                    Assertion.consensus.is_(False))
             .options(selectinload(Assertion.evidence).selectinload(Evidence.added_by),
                      selectinload(Assertion.reviewer))
             .order_by(Assertion.id).limit(limit + 1))
@@ -354,7 +357,7 @@ def assertion_views(session: Session, access: ArticleAccess,
     """The assertions the access allows, in text order, with evidence: two Core queries, so an
     article holding a thousand assertions reads in milliseconds."""
     table, evidence = Assertion.__table__, Evidence.__table__
-    condition = table.c.article_id == article_id
+    condition = (table.c.article_id == article_id) & table.c.consensus.is_(False)
     if access.visible_reviewers is not None:
         condition = condition & table.c.reviewer_id.in_(access.visible_reviewers)
     connection = session.connection()

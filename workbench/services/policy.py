@@ -6,6 +6,7 @@ submission and settings). Views, API routes and services ask them through ``requ
 applies the one rule for refusals:
 
 - 404 (``NotFound``) for what the caller may not know exists: an article they are not assigned,
+  the consensus, verdicts and exports of an article they review,
   another reviewer's work under blind review, a supervisor's page to a reviewer;
 - 403 (``Forbidden``, with a ``code``) for what they see but may not change: their own submitted
   review (``submitted``), an article they see but may not assign (``forbidden``).
@@ -138,6 +139,9 @@ _VISIBLE_PROJECT_RIGHTS: dict[str, tuple[str, str]] = {
     "can_add_articles": ("Only supervisors and admins add articles.", "forbidden"),
 }
 SUBMITTED = ("You submitted this article; your assertions can no longer change.", "submitted")
+# Article rights whose use a reviewer is not shown at all (the consensus, verdicts, exports of
+# an article they review): refused with 404, as if those pages did not exist.
+_HIDDEN_ARTICLE_RIGHTS = frozenset({"can_adjudicate", "can_write_verdict", "can_export"})
 
 
 def require(access: ArticleAccess | ProjectAccess, right: str, *,
@@ -158,6 +162,8 @@ def require(access: ArticleAccess | ProjectAccess, right: str, *,
         raise NotFound(not_found)
     if right == "can_see" or getattr(access, right):
         return
+    if right in _HIDDEN_ARTICLE_RIGHTS:
+        raise NotFound(not_found)
     if right == "can_annotate" and access.assignment_status == AssignmentStatus.submitted.value:
         raise Forbidden(SUBMITTED[0], code=SUBMITTED[1])
     default, code = _REFUSALS.get(right, ("You may not do this here.", "forbidden"))

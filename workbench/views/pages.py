@@ -22,8 +22,9 @@ from ..services import assertions as assertions_service
 from ..services import assignments as assignments_service
 from ..services import users as users_service
 from ..services.errors import Conflict, ValidationFailed
-from ..services.policy import require
+from ..services.policy import project_access, require
 from ..values import int_or_default, parse_int
+from .guards import requires
 from ..text import split_sentences
 
 bp = Blueprint("pages", __name__)
@@ -61,14 +62,46 @@ def vendor(name: str) -> Response:
 @bp.route("/articles")
 @login_required
 def article_list():  # type: ignore[no-untyped-def]
+    return render_list()
+
+
+def render_list(status: int = 200, **extra: Any):  # type: ignore[no-untyped-def]
     search = request.args.get("q", "").strip()
     before = int_or_default(request.args.get("before"), None, minimum=1)
+    state = request.args.get("status", "")
+    state = state if state in articles_service.LIST_STATUSES else ""
     result = articles_service.list_articles(db.session, me(), search=search or None,
-                                            before_id=before, limit=LIST_PAGE_SIZE)
-    context = {"page": result, "search": search, "before": before, "tags": TAGS}
-    if is_fragment_request():
-        return render_block("articles/list.html", "results", **context)
-    return render_template("articles/list.html", **context)
+                                            before_id=before, limit=LIST_PAGE_SIZE,
+                                            status=state or None)
+    can_assign = project_access(me()).can_assign
+    context = {"page": result, "search": search, "before": before, "tags": TAGS,
+               "status": state, "statuses": articles_service.LIST_STATUSES,
+               "reviewers": (users_service.active_reviewer_names(db.session)
+                             if can_assign else []),
+               "bulk_errors": {}, "bulk_form": {}, "bulk_done": None}
+    context.update(extra)
+    if is_fragment_request() and request.method == "GET":
+        return render_block("articles/list.html", "results", **context), status
+    return render_template("articles/list.html", **context), status
+
+
+@bp.route("/assignments", methods=["POST"])
+@requires("can_assign")
+def bulk_assign():  # type: ignore[no-untyped-def]
+    """The list's bulk form: the ticked articles, each to k of the ticked reviewers."""
+    form = {"articles": request.form.getlist("article"),
+            "reviewers": request.form.getlist("reviewer"),
+            "per_article": request.form.get("per_article", "1")}
+    try:
+        ids = [parse_int(raw, "articles", minimum=1) for raw in form["articles"]]
+        made = assignments_service.assign_many(
+            db.session, me(), ids, form["reviewers"],
+            parse_int(form["per_article"], "per_article", minimum=1, maximum=1000))
+    except ValidationFailed as error:
+        return render_list(422, bulk_errors={error.field or "articles": error.message},
+                           bulk_form=form)
+    db.finish_writes()
+    return render_list(bulk_done=len(made))
 
 
 # -- Article page -------------------------------------------------------------------------------
@@ -260,6 +293,47 @@ def assign_reviewer(article_id: int):  # type: ignore[no-untyped-def]
     except (ValidationFailed, Conflict) as error:
         return render_workspace(article_id, error.status, panel_errors={"reviewer": error.message})
     return after_change(article_id, focus="review-panel")
+
+
+@bp.route("/articles/<int:article_id>/assignments/<reviewer>/unassign", methods=["POST"])
+@login_required
+def unassign_reviewer(article_id: int, reviewer: str):  # type: ignore[no-untyped-def]
+    _, access = articles_service.get_article_for(db.session, me(), article_id)
+    require(access, "can_assign")
+    try:
+        assignments_service.unassign(db.session, me(), article_id, reviewer,
+                                     request.form.get("reason", ""))
+    except (ValidationFailed, Conflict) as error:
+        return render_workspace(article_id, error.status,
+                                panel_errors={f"reason-{reviewer}": error.message})
+    return after_change(article_id, focus="review-panel")
+
+
+@bp.route("/articles/<int:article_id>/assignments/<reviewer>/reopen", methods=["POST"])
+@login_required
+def reopen_review(article_id: int, reviewer: str):  # type: ignore[no-untyped-def]
+    _, access = articles_service.get_article_for(db.session, me(), article_id)
+    require(access, "can_assign")
+    try:
+        assignments_service.reopen(db.session, me(), article_id, reviewer,
+                                   request.form.get("reason", ""))
+    except (ValidationFailed, Conflict) as error:
+        return render_workspace(article_id, error.status,
+                                panel_errors={f"reason-{reviewer}": error.message})
+    return after_change(article_id, focus="review-panel")
+
+
+# -- The reviewer's queue and the supervisor's progress -----------------------------------------
+
+@bp.route("/queue")
+@login_required
+def review_queue():  # type: ignore[no-untyped-def]
+    items = assignments_service.queue(db.session, me())
+    project = project_access(me())
+    return render_template(
+        "review/queue.html", items=items, next_id=assignments_service.next_article(items),
+        progress=(assignments_service.progress(db.session, me())
+                  if project.can_assign else []))
 
 
 @bp.route("/articles/<int:article_id>/submit", methods=["POST"])

@@ -34,6 +34,9 @@ PHRASES = [("emoji", "verified", "Claim"), ("emoji", FIREFIGHTER + " crews", "Op
            ("arabic", "الاقتصادَ ينمو", "Claim"), ("arabic", "رأيٌ شخصي", "Opinion"),
            ("crlf", "taxes rose", "Claim"), ("crlf", "Third", "Claim")]
 LABEL_MAP = ["Claim=sourced", "Opinion=opinion"]
+# build_project also settles one consensus assertion on the Arabic text.
+CONSENSUS = "ينمو"
+STORED = len(PHRASES) + 1
 
 
 def utf16(text: str, offset: int) -> int:
@@ -67,6 +70,15 @@ def build_project(factory: Factory) -> dict[str, int]:
                           "stance": "refutes"}] * (index % 3)})
         assert response.status_code == 201, response.json
     assert rita.post(f"/articles/{ids['zwj']}/submit").status_code == 200
+    # A consensus assertion the supervisor settled on one article.
+    sue = ApiClient(factory.app.test_client(), factory.token("sue"))
+    body = canonicalize(TEXTS["arabic"])
+    start = body.index(CONSENSUS)
+    settled = sue.post(f"/articles/{ids['arabic']}/consensus", json={
+        "action": "new", "start": start, "end": start + len(CONSENSUS), "quote": CONSENSUS,
+        "tag": "unsourced",
+        "note": "settled", "reason": "Nobody tagged it"})
+    assert settled.status_code == 201, settled.json
     return ids
 
 
@@ -85,7 +97,7 @@ def canonical_project(app: Flask) -> dict[str, Any]:
             for a in s.scalars(select(Assignment)))
         assertions = sorted(
             (hashes[a.article_id], names[a.reviewer_id], a.start, a.end, a.quote, a.prefix,
-             a.suffix, a.tag, a.note, a.created_at, a.updated_at,
+             a.suffix, a.tag, a.note, a.consensus, a.created_at, a.updated_at,
              tuple((e.url, e.title, e.note, e.stance, names.get(e.added_by_id))
                    for e in a.evidence))
             for a in s.scalars(select(Assertion)))
@@ -140,7 +152,7 @@ def test_jsonl_round_trip_into_an_empty_database_is_identical(app, factory, empt
 
     report = run_import(empty_app, exported)
     assert report.created["articles"] == len(TEXTS)
-    assert report.created["assertions"] == len(PHRASES)
+    assert report.created["assertions"] == STORED
     assert canonical_project(empty_app) == canonical_project(app)
     with empty_app.app_context(), db.transaction() as s:
         # People who were missing come in inactive: nobody knows their password.
@@ -159,7 +171,7 @@ def test_reimporting_creates_nothing_and_says_so(app, factory, empty_app, tmp_pa
     second = runner.invoke(args=["import", str(exported)])
     assert second.exit_code == 0, second.output
     assert f"articles: 0 created, {len(TEXTS)} already present" in second.stdout
-    assert f"assertions: 0 created, {len(PHRASES)} already present" in second.stdout
+    assert f"assertions: 0 created, {STORED} already present" in second.stdout
     assert "Nothing new" in second.stdout
     assert counts(empty_app) == before
 
@@ -334,7 +346,7 @@ def test_labelstudio_and_doccano_exports_round_trip_through_our_importer(app, fa
     path.write_text(export_text(app, fmt), encoding="utf-8")
     Factory(empty_app).user("lena")
     report = run_import(empty_app, path, owner="lena")
-    assert report.created["assertions"] == len(PHRASES)
+    assert report.created["assertions"] == STORED
     assert spans_by_text(empty_app) == spans_by_text(app)
     assert run_import(empty_app, path, owner="lena").nothing_new
     if fmt == "labelstudio":
@@ -416,7 +428,7 @@ def test_api_export_is_for_supervisors_and_streams_a_download(app, factory, api_
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"] == 'attachment; filename="project.csv"'
     assert len(list(csv.reader(io.StringIO(response.get_data(as_text=True))))) == \
-        len(PHRASES) + 1
+        STORED + 1
 
     one = boss.get(f"/articles/{ids['arabic']}/export/labelstudio")
     assert one.status_code == 200 and one.mimetype == "application/json"
@@ -442,7 +454,7 @@ def test_cli_export_to_a_file_and_of_one_article(app, factory, tmp_path):
     assert result.exit_code == 0, result.output
     assert "Exported" in result.stderr
     kinds = [json.loads(line)["type"] for line in out.read_text(encoding="utf-8").splitlines()]
-    assert kinds.count("article") == len(TEXTS) and kinds.count("assertion") == len(PHRASES)
+    assert kinds.count("article") == len(TEXTS) and kinds.count("assertion") == STORED
 
     one = runner.invoke(args=["export", "csv", "--article", str(ids["crlf"])])
     assert one.exit_code == 0, one.output
@@ -518,12 +530,12 @@ def test_an_article_export_imported_where_it_came_from_adds_nothing(app, factory
     path = tmp_path / "one.jsonl"
     path.write_text(export_text(app, "jsonl", article_id=ids["arabic"]), encoding="utf-8")
     kinds = [json.loads(line)["type"] for line in path.read_text(encoding="utf-8").splitlines()]
-    assert kinds.count("article") == 1 and kinds.count("assertion") == 2
+    assert kinds.count("article") == 1 and kinds.count("assertion") == 3
     assert sorted(set(kinds)) == ["article", "assertion", "assignment", "user", "workbench"]
     before = counts(app)
     report = run_import(app, path)
     assert report.nothing_new
-    assert report.present["assertions"] == 2 and report.present["assignments"] == 2
+    assert report.present["assertions"] == 3 and report.present["assignments"] == 2
     assert counts(app) == before
 
 
@@ -542,7 +554,7 @@ def test_doccano_export_counts_offsets_in_the_unit_asked_for(app, factory, unit)
                 quote = text.encode("utf-16-le")[2 * start:2 * end].decode("utf-16-le")
             else:
                 quote = "".join(pieces[start:end])
-            assert any(quote == phrase for _, phrase, _ in PHRASES), (unit, quote)
+            assert any(quote == phrase for _, phrase, _ in PHRASES) or quote == CONSENSUS, (unit, quote)
 
 
 def test_identical_assertions_made_twice_both_survive_a_round_trip(app, factory, api_as,
@@ -558,3 +570,21 @@ def test_identical_assertions_made_twice_both_survive_a_round_trip(app, factory,
     assert run_import(empty_app, path).created["assertions"] == 2
     assert run_import(empty_app, path).nothing_new
     assert canonical_project(empty_app) == canonical_project(app)
+
+
+def test_a_consensus_assertion_owned_by_a_reviewer_is_refused(app, factory, empty_app,
+                                                              tmp_path):
+    build_project(factory)
+    lines = export_text(app, "jsonl").splitlines()
+    number, record = next((n, json.loads(line)) for n, line in enumerate(lines, start=1)
+                          if '"type":"assertion"' in line and '"reviewer":"rita"' in line)
+    record["consensus"] = True
+    lines[number - 1] = json.dumps(record, ensure_ascii=False)
+    path = tmp_path / "project.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = counts(empty_app)
+    with pytest.raises(ImportFailed) as failure:
+        run_import(empty_app, path)
+    assert [(p.line, p.field, p.reason) for p in failure.value.problems] == [
+        (number, "consensus", "rita may not settle a consensus: only supervisors adjudicate")]
+    assert counts(empty_app) == before

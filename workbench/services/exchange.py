@@ -45,7 +45,8 @@ BATCH = 1000
 DEFAULT_BASE_URL = "http://localhost/api/v1"
 
 CSV_HEADER = ("assertion_id", "article_id", "article_title", "reviewer", "start", "end", "quote",
-              "tag", "note", "evidence_count", "evidence_urls", "created_at", "updated_at")
+              "tag", "note", "evidence_count", "evidence_urls", "created_at", "updated_at",
+              "consensus")
 
 _articles, _assertions = Article.__table__, Assertion.__table__
 _evidence, _users, _assignments = Evidence.__table__, User.__table__, Assignment.__table__
@@ -136,7 +137,8 @@ _ASSERTION_SELECT = (
     select(_assertions.c.id, _assertions.c.article_id, _users.c.username.label("reviewer"),
            _assertions.c.start_offset, _assertions.c.end_offset, _assertions.c.quote,
            _assertions.c.tag, _assertions.c.note, _assertions.c.created_at,
-           _assertions.c.updated_at, _assertions.c.prefix, _assertions.c.suffix)
+           _assertions.c.updated_at, _assertions.c.consensus, _assertions.c.prefix,
+           _assertions.c.suffix)
     .join(_users, _users.c.id == _assertions.c.reviewer_id))
 
 
@@ -267,7 +269,8 @@ def jsonl_lines(session: Session, article_id: int | None, **_options: Any) -> It
     """The project's own JSONL: a header line, then users, articles, assignments, assertions.
 
     Each line is an object with a ``type``. Users carry their username, role and whether they
-    are active, never a password hash or token. Assignments and assertions name their article
+    are active, never a password hash or token. A consensus assertion (``"consensus": true``)
+    names the supervisor who settled it as its reviewer. Assignments and assertions name their article
     by the ``id`` of its ``article`` line (ids of this file only) and people by username.
     """
     yield _json({"type": "workbench", "version": JSONL_VERSION,
@@ -288,14 +291,14 @@ def jsonl_lines(session: Session, article_id: int | None, **_options: Any) -> It
     ids = None if article_id is None else [article_id]
     for row, evidence in _assertions_with_evidence(session, ids):
         (assertion_id, article, reviewer, start, end, quote, tag, note, created, updated,
-         *_context) = row
+         consensus, *_context) = row
         created_text = created.isoformat()
         yield _json({
             "type": "assertion", "id": assertion_id, "article_id": article,
             "reviewer": reviewer, "start": start, "end": end, "quote": quote, "tag": tag,
             "note": note, "created_at": created_text,
             "updated_at": created_text if updated == created else updated.isoformat(),
-            "evidence": [{"url": e.url, "title": e.title, "note": e.note, "stance": e.stance,
+            "consensus": consensus, "evidence": [{"url": e.url, "title": e.title, "note": e.note, "stance": e.stance,
                           "added_by": e.added_by, "created_at": _iso(e.created_at)}
                          for e in evidence] if evidence else []})
 
@@ -309,7 +312,7 @@ def csv_chunks(session: Session, article_id: int | None, **_options: Any) -> Ite
             yield [row.id, row.article_id, row.article_title, row.reviewer,
                    row.start_offset, row.end_offset, row.quote, row.tag, row.note,
                    len(evidence), " ".join(e.url for e in evidence), _iso(row.created_at),
-                   _iso(row.updated_at)]
+                   _iso(row.updated_at), row.consensus]
 
     return csv_lines(CSV_HEADER, rows())
 

@@ -56,6 +56,7 @@ from .articles import (LANGUAGE_TAG, MAX_LANGUAGE_LENGTH, MAX_PUBLISHER_LENGTH, 
 from .assertions import (EvidenceInput, Guard, NewAssertion, insert_assertions, validate_evidence,
                          validate_note, validate_tag)
 from .errors import Conflict, ValidationFailed, WorkbenchError
+from .policy import project_access
 
 __all__ = ["FORMATS", "ImportFailed", "ImportProblem", "ImportReport", "Progress",
            "import_paths", "parse_label_map", "read_paths"]
@@ -136,9 +137,10 @@ class PlannedSpan:
     owner: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    consensus: bool = False
 
-    def key(self) -> tuple[int, int, str, str]:
-        return (self.start, self.end, self.tag, self.note)
+    def key(self) -> tuple[int, int, str, str, bool]:
+        return (self.start, self.end, self.tag, self.note, self.consensus)
 
 
 @dataclass(slots=True)
@@ -517,11 +519,15 @@ def _assertion_line(plan: Plan, state: _JsonlState, origin: tuple[str, int],
                   for e in evidence)
     created, updated = (_timestamp(plan, origin, record, key)
                         for key in ("created_at", "updated_at"))
+    consensus = record.get("consensus", False)
+    if not isinstance(consensus, bool):
+        plan.problem(origin, "consensus", "must be true or false")
+        return
     if article is None or reviewer is None:
         return
     span = PlannedSpan(origin, record.get("start"), record.get("end"),  # type: ignore[arg-type]
                        record.get("quote"), record.get("tag"),  # type: ignore[arg-type]
-                       record.get("note") or "", links, reviewer, created, updated)
+                       record.get("note") or "", links, reviewer, created, updated, consensus)
     checked = _checked_span(plan, origin, "", article.body, span)
     if checked is None:
         return
@@ -775,19 +781,20 @@ class _Writer:
 
     def spans(self, article_id: int, spans: Sequence[PlannedSpan],
               default_owner: User | None) -> None:
-        """New spans of one article, one ``insert_assertions`` batch per owner."""
-        by_owner: dict[int, tuple[User, list[PlannedSpan]]] = {}
+        """New spans of one article, one ``insert_assertions`` batch per owner (and per kind:
+        a reviewer's work, or the consensus)."""
+        by_owner: dict[tuple[int, bool], tuple[User, list[PlannedSpan]]] = {}
         for span in spans:
             owner = default_owner if span.owner is None else self.person(span.owner)
             if owner is None:
                 if span.owner is not None:
                     self.plan.problem(span.origin, "reviewer", f"no user named {span.owner!r}")
                 continue
-            by_owner.setdefault(owner.id, (owner, []))[1].append(span)
-        for owner, spans in by_owner.values():
-            fresh = self._fresh(article_id, owner, spans)
+            by_owner.setdefault((owner.id, span.consensus), (owner, []))[1].append(span)
+        for (_, consensus), (owner, batch) in by_owner.items():
+            fresh = self._fresh(article_id, owner, batch)
             if fresh:
-                self._insert(article_id, owner, fresh)
+                self._insert(article_id, owner, fresh, consensus)
 
     def _fresh(self, article_id: int, owner: User, spans: list[PlannedSpan]) -> list[PlannedSpan]:
         """The spans not stored yet. Stored means: same owner, offsets, tag and note, and, for
@@ -795,7 +802,7 @@ class _Writer:
         assertions a reviewer really made both come back."""
         rows = self.session.execute(
             select(Assertion.start, Assertion.end, Assertion.tag, Assertion.note,
-                   Assertion.created_at)
+                   Assertion.consensus, Assertion.created_at)
             .where(Assertion.article_id == article_id, Assertion.reviewer_id == owner.id))
         stored: set[tuple[Any, ...]] = set()
         for *key, created in rows:
@@ -810,11 +817,22 @@ class _Writer:
                 fresh.append(span)
         return fresh
 
-    def _insert(self, article_id: int, owner: User, spans: list[PlannedSpan]) -> None:
+    def _insert(self, article_id: int, owner: User, spans: list[PlannedSpan],
+                consensus: bool) -> None:
+        """Write through the one span writer: a consensus assertion as its supervisor settles
+        one (``Guard.ADJUDICATION``: the owner must be one who may adjudicate), other work
+        under ``Guard.IMPORT``."""
+        if consensus and not project_access(owner).can_adjudicate:
+            for span in spans:
+                self.plan.problem(span.origin, "consensus", f"{owner.username} may not settle "
+                                  "a consensus: only supervisors adjudicate")
+            return
         items = [NewAssertion(s.start, s.end, s.quote, s.tag, s.note, s.evidence) for s in spans]
+        guard = Guard.ADJUDICATION if consensus else Guard.IMPORT
+        actor = (self.actor or owner) if consensus else self.actor
         try:
             records = insert_assertions(self.session, article_id, items, owner=owner,
-                                        actor=self.actor, guard=Guard.IMPORT)
+                                        actor=actor, guard=guard)
         except WorkbenchError as error:
             index = re.match(r"items\[(\d+)\]\.", error.field or "")
             origin = spans[int(index.group(1))].origin if index else spans[0].origin

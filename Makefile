@@ -23,8 +23,10 @@ node_modules/.installed: package.json package-lock.json
 	@npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# Debian packages the browser tests need; installed only when missing.
-DEBIAN_PACKAGES := chromium fonts-noto-core fonts-noto-color-emoji
+# Debian packages the browser tests and the PDF reports (WeasyPrint: Pango, HarfBuzz) need;
+# installed only when missing.
+DEBIAN_PACKAGES := chromium fonts-noto-core fonts-noto-color-emoji libpango-1.0-0 \
+	libpangoft2-1.0-0 libharfbuzz-subset0
 system-packages:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -187,6 +187,9 @@ class ApiClient:
     def patch(self, path: str, json: Any = None, **kw: Any) -> Any:
         return self.client.patch("/api/v1" + path, json=json, headers=self._headers(), **kw)
 
+    def put(self, path: str, json: Any = None, **kw: Any) -> Any:
+        return self.client.put("/api/v1" + path, json=json, headers=self._headers(), **kw)
+
     def delete(self, path: str, **kw: Any) -> Any:
         return self.client.delete("/api/v1" + path, headers=self._headers(), **kw)
 

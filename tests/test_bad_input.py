@@ -89,7 +89,7 @@ API_QUERY_PARAMS = [("sue", "/articles", "limit"), ("sue", "/articles", "cursor"
                     ("rita", "/articles/{article}/assertions", "limit"),
                     ("rita", "/articles/{article}/assertions", "cursor"),
                     ("sue", "/audit", "limit"), ("sue", "/audit", "cursor"),
-                    ("sue", "/audit", "article")]
+                    ("sue", "/audit", "article"), ("sue", "/agreement", "limit")]
 
 
 def test_every_numeric_api_query_parameter_is_covered() -> None:

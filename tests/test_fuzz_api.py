@@ -78,6 +78,12 @@ def seed(factory: Factory, role: str) -> Seeded:
                   "evidence": [{"url": "https://example.org/a", "stance": "supports"}]})
         assert response.status_code == 201, response.json
         record = response.json
+        # A published verdict and a rating, so their GET routes have something to find.
+        boss = {"Authorization": f"Bearer {tokens['supervisor']}"}
+        assert client.put(f"/api/v1/articles/{article_id}/verdict", headers=boss, json={
+            "rating": "well sourced", "state": "published"}).status_code == 200
+        assert client.put(f"/api/v1/assertions/{record['id']}/rating", headers=boss,
+                          json={"rating": "accurate"}).status_code == 200
     return Seeded(ids={"article_id": article_id, "assertion_id": record["id"],
                        "evidence_id": record["evidence"][0]["id"], "token_id": spare_id,
                        "reviewer": "rita"},

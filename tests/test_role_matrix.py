@@ -124,6 +124,31 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
     ("/api/v1/articles/<int:article_id>/consensus", "POST"): (
         {"json": {"action": "new", "start": 0, "end": 14, "quote": "Prices doubled",
                   "tag": "sourced", "reason": "Missed"}}, expect(401, 404, 404, 201, 201)),
+    # Verdicts and reports
+    ("/articles/<int:article_id>/report", "GET"): ({}, expect(302, 404, 404, 200, 200)),
+    ("/articles/<int:article_id>/verdict", "POST"): (
+        {"data": {"rating": "well sourced", "summary": "Fine."}}, expect(302, 404, 404, 302, 302)),
+    ("/assertions/<int:assertion_id>/rating", "POST"): (
+        {"data": {"rating": "accurate"}}, expect(302, 404, 404, 302, 302)),
+    ("/r/<slug>", "GET"): ({"slug": "not-published"}, expect(404, 404, 404, 404, 404)),
+    ("/r/<slug>.pdf", "GET"): ({"slug": "not-published"}, expect(404, 404, 404, 404, 404)),
+    ("/articles/<int:article_id>/report.pdf", "GET"): ({}, expect(302, 404, 404, 200, 200)),
+    ("/reports", "GET"): ({}, expect(302, 404, 404, 200, 200)),
+    ("/reports/export.csv", "GET"): ({}, expect(302, 404, 404, 200, 200)),
+    ("/reports/export.xlsx", "GET"): ({}, expect(302, 404, 404, 200, 200)),
+    ("/api/v1/articles/<int:article_id>/verdict", "PUT"): (
+        {"json": {"rating": "well sourced"}}, expect(401, 404, 404, 200, 200)),
+    ("/api/v1/articles/<int:article_id>/verdict", "GET"): ({}, expect(401, 404, 404, 404, 404)),
+    ("/api/v1/assertions/<int:assertion_id>/rating", "PUT"): (
+        {"json": {"rating": "accurate"}}, expect(401, 404, 404, 200, 200)),
+    ("/api/v1/assertions/<int:assertion_id>/rating", "GET"): (
+        {}, expect(401, 404, 404, 404, 404)),
+    # Agreement (supervisors and admins only; 404 for everyone else)
+    ("/agreement", "GET"): ({}, expect(302, 404, 404, 200, 200)),
+    ("/articles/<int:article_id>/agreement", "GET"): ({}, expect(302, 404, 404, 200, 200)),
+    ("/api/v1/agreement", "GET"): ({}, expect(401, 404, 404, 200, 200)),
+    ("/api/v1/articles/<int:article_id>/agreement", "GET"): (
+        {}, expect(401, 404, 404, 200, 200)),
     # Exports: `fill` leaves <format> as it is, an unknown format, so a supervisor gets 404 too
     # (tests/test_exchange_io.py covers the real formats).
     ("/api/v1/export/<format>", "GET"): ({}, expect(401, 404, 404, 404, 404)),
@@ -188,7 +213,7 @@ def fill(rule: str, scenario: Scenario, call: dict[str, Any]) -> str:
               "reviewer": "rita",
               "evidence_id": scenario.evidence, "token_id": scenario.token,
               "user_id": scenario.target_user, "name": call.get("name"),
-              "filename": call.get("filename")}
+              "filename": call.get("filename"), "slug": call.get("slug")}
     path = rule
     for key, value in values.items():
         for converter in ("int:", "path:", ""):

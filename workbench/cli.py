@@ -126,6 +126,11 @@ def _demo_accounts() -> None:
                         Assignment.article_id == article_id,
                         Assignment.reviewer_id == reviewer.id)) is None:
                     assign(session, supervisor, article_id, reviewer.username)
+        from .services.demo_work import annotate_demo
+
+        reviews = annotate_demo(session)
+    if reviews:
+        click.echo(f"Demo reviews annotated and submitted: {reviews}.")
     if created:
         click.echo("\nDemo accounts (passwords are shown only now; keep them):")
         for name, role, password in created:

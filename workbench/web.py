@@ -69,16 +69,20 @@ def init_web(app: Flask) -> None:
     from .views.admin import bp as admin_bp
     from .views.audit import bp as audit_bp
     from .views.consensus import bp as consensus_bp
+    from .views.reports import bp as reports_bp
     from .views.auth import bp as auth_bp
     from .views.pages import bp as pages_bp
+    from .views.supervision import bp as supervision_bp
 
     csrf.exempt(api)  # bearer tokens, not cookies, authenticate the API
     app.register_blueprint(auth_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(consensus_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(supervision_bp)
     app.register_blueprint(api)
 
     _register_error_handlers(app)
@@ -103,7 +107,8 @@ def _limit_login_attempts(app: Flask) -> None:
     app.view_functions["auth.login"] = limiter.limit(
         lambda: app.config["LOGIN_RATE_LIMIT"], methods=["POST"])(app.view_functions["auth.login"])
     # Only the login form is limited; the other blueprints skip the limiter's per-request check.
-    for name in ("api", "pages", "consensus", "audit", "account", "admin"):
+    for name in ("api", "pages", "consensus", "reports", "audit", "account", "admin",
+                 "supervision"):
         limiter.exempt(app.blueprints[name])
 
 

@@ -128,3 +128,32 @@ def test_adjudication_page(newsroom, logged_in, api):
     expect(page.locator(".history li")).to_contain_text("1. accept by sam")
     screenshot(page, "consensus", full_page=True)
     check_accessibility(page, "adjudication")
+
+
+def test_verdict_report_and_public_page(newsroom, logged_in, new_context):
+    page = logged_in("sam")
+    page.goto(f"/articles/{newsroom}")
+    page.get_by_role("link", name="Verdict and report →").click()
+    expect(page.get_by_role("heading", name="Health desk: river report")).to_be_visible()
+    page.get_by_label("Rating", exact=True).select_option("poorly sourced")
+    page.get_by_label("Summary").fill("The central claim cites no measurement.")
+    page.get_by_label("Published (public at an unguessable address)").check()
+    page.get_by_role("button", name="Save the verdict").click()
+    claim = page.locator("li[id^='assertion-']", has_text="the river was cleaner than ever")
+    claim.get_by_label("Rating of this assertion").select_option(label="false")
+    claim.get_by_label("Explanation").fill("Sampling shows more pollution.")
+    claim.get_by_role("button", name="Rate").click()
+    expect(page.get_by_text("Rating: false")).to_be_visible()
+    screenshot(page, "report", full_page=True)
+    check_accessibility(page, "report (supervisor)")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the PDF").click()
+    assert download.value.suggested_filename.endswith(".pdf")
+    public_url = page.locator("a[href^='/r/']").first.get_attribute("href")
+    reader = new_context().new_page()  # no session
+    reader.goto(public_url)
+    expect(reader.get_by_text("The central claim cites no measurement.")).to_be_visible()
+    assert reader.locator("script[type='application/ld+json']").count() == 1
+    expect(reader.get_by_role("link", name="Log out")).to_have_count(0)
+    screenshot(reader, "public-report", full_page=True)
+    check_accessibility(reader, "public report")

@@ -14,9 +14,19 @@ from .schemas import REQUEST_MODELS, RESPONSE_MODELS, ErrorOut
 REF = "#/components/schemas/{model}"
 
 
+def _models() -> list[type[BaseModel]]:
+    """The shared models, then any other model an operation names (routes in other modules)."""
+    models = [*REQUEST_MODELS, *RESPONSE_MODELS]
+    for op in OPERATIONS:
+        for model in (op.request, *(m for _, m in op.responses.values())):
+            if model is not None and model not in models:
+                models.append(model)
+    return models
+
+
 def _schemas() -> dict[str, Any]:
     schemas: dict[str, Any] = {}
-    for model in REQUEST_MODELS + RESPONSE_MODELS:
+    for model in _models():
         schema = model.model_json_schema(ref_template=REF)
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema

@@ -14,8 +14,9 @@ from ..services import assertions as assertions_service
 from ..services import assignments as assignments_service
 from ..services import audit as audit_service
 from ..services import consensus as consensus_service
+from ..services import verdicts as verdicts_service
 from ..services import users as users_service
-from ..services.errors import UnsupportedMediaType, ValidationFailed, WorkbenchError
+from ..services.errors import NotFound, UnsupportedMediaType, ValidationFailed, WorkbenchError
 from ..services.policy import project_access, require
 from ..values import ValueProblem, parse_int, parse_optional_int
 from . import api
@@ -25,7 +26,8 @@ from .schemas import (ArticleIn, ArticleList, ArticleOut, AssertionIn, Assertion
                       AssertionPatch, AssignmentIn, AssignmentList, AssignmentOut, AuditList,
                       BulkAssignmentIn, ConflictOut, ConsensusOut, DecisionIn, DecisionOut,
                       ErrorOut, EvidenceIn, EvidenceOut,
-                      ProgressOut, QueueOut, ReasonIn, TokenList)
+                      ProgressOut, QueueOut, RatingIn, RatingOut, ReasonIn, TokenList,
+                      VerdictIn, VerdictOut)
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -338,6 +340,56 @@ def decide(article_id: int):  # type: ignore[no-untyped-def]
     decision = consensus_service.apply(db.session, caller(), article_id, data.action,
                                        **data.model_dump(exclude={"action"}))
     return jsonify(consensus_service.decision_dict(decision)), 201
+
+
+# -- Verdicts and ratings ----------------------------------------------------------------------------
+
+def verdict_body(verdict: Any) -> dict[str, Any]:
+    body = verdicts_service.verdict_dict(verdict)
+    body["public_url"] = (url_for("reports.public_report", slug=verdict.slug, _external=True)
+                          if verdict.state == "published" else None)
+    return body
+
+
+@api_route(api, "/articles/<int:article_id>/verdict", "PUT",
+           summary="Write or change the article's verdict (supervisor)", request=VerdictIn,
+           responses={200: ("The verdict", VerdictOut), 400: E400, 401: E401, 404: E404,
+                      409: E409, 422: E422})
+def put_verdict(article_id: int):  # type: ignore[no-untyped-def]
+    articles_service.get_article_for(db.session, caller(), article_id)
+    data = parse_body(VerdictIn)
+    verdict = verdicts_service.put_verdict(db.session, caller(), article_id,
+                                           **data.model_dump())
+    return jsonify(verdict_body(verdict))
+
+
+@api_route(api, "/articles/<int:article_id>/verdict", "GET",
+           summary="The article's verdict (reviewers see it once published)",
+           responses={200: ("The verdict", VerdictOut), 401: E401, 404: E404})
+def get_verdict(article_id: int):  # type: ignore[no-untyped-def]
+    verdict = verdicts_service.verdict_for(db.session, caller(), article_id)
+    if verdict is None:
+        raise NotFound("This article has no verdict yet.")
+    return jsonify(verdict_body(verdict))
+
+
+@api_route(api, "/assertions/<int:assertion_id>/rating", "PUT",
+           summary="Rate an assertion (supervisor)", request=RatingIn,
+           responses={200: ("The rating", RatingOut), 400: E400, 401: E401, 404: E404,
+                      409: E409, 422: E422})
+def put_rating(assertion_id: int):  # type: ignore[no-untyped-def]
+    data = parse_body(RatingIn)
+    rating = verdicts_service.put_rating(db.session, caller(), assertion_id, **data.model_dump())
+    return jsonify(verdicts_service.rating_dict(rating))
+
+
+@api_route(api, "/assertions/<int:assertion_id>/rating", "GET", summary="An assertion's rating",
+           responses={200: ("The rating", RatingOut), 401: E401, 404: E404})
+def get_rating(assertion_id: int):  # type: ignore[no-untyped-def]
+    rating = verdicts_service.rating_for(db.session, caller(), assertion_id)
+    if rating is None:
+        raise NotFound("This assertion has no rating yet.")
+    return jsonify(verdicts_service.rating_dict(rating))
 
 
 # -- Audit trail and tokens --------------------------------------------------------------------

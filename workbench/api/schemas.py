@@ -8,12 +8,13 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..config import MAX_INT, MAX_URL_LENGTH
-from ..models import DECISIONS, STANCES, TAGS
+from ..models import DECISIONS, STANCES, TAGS, VERDICT_STATES
 from ..services.articles import (MAX_LANGUAGE_LENGTH, MAX_PUBLISHER_LENGTH, MAX_TITLE_LENGTH)
 from ..services.assertions import (MAX_EVIDENCE_PER_REQUEST, MAX_EVIDENCE_TITLE_LENGTH,
                                    MAX_NOTE_LENGTH)
 from ..services.assignments import MAX_BULK_ARTICLES, MAX_REASON_LENGTH
 from ..services.users import MAX_USERNAME_LENGTH
+from ..services.verdicts import MAX_EXPLANATION_LENGTH, MAX_SUMMARY_LENGTH
 
 # Names and limits come from the models and services, which check them for every entry point
 # (API, pages, CLI, imports); the schema repeats them only so the OpenAPI document shows them.
@@ -114,6 +115,21 @@ class DecisionIn(Strict):
     note: Optional[str] = Field(default=None, max_length=MAX_NOTE_LENGTH)
     version: Optional[int] = Field(default=None, ge=1, le=MAX_INT,
                                    description="edit: the version of the consensus assertion read")
+
+
+class VerdictIn(Strict):
+    rating: str = Field(description="One of the project's verdict scale (see the settings).")
+    summary: str = Field(default="", max_length=MAX_SUMMARY_LENGTH)
+    state: Optional[Literal[VERDICT_STATES]] = None  # type: ignore[valid-type]
+    version: Optional[int] = Field(default=None, ge=1, le=MAX_INT,
+                                   description="The version you read; required to change a "
+                                               "verdict, a stale one gets 409.")
+
+
+class RatingIn(Strict):
+    rating: str = Field(description="One of the project's assertion rating scale.")
+    explanation: str = Field(default="", max_length=MAX_EXPLANATION_LENGTH)
+    version: Optional[int] = Field(default=None, ge=1, le=MAX_INT)
 
 
 # Responses (documentation and test-time validation only).
@@ -257,6 +273,29 @@ class ConsensusOut(BaseModel):
     decisions: list[DecisionOut]
 
 
+class VerdictOut(BaseModel):
+    article_id: int
+    rating: str
+    summary: str
+    state: Literal[VERDICT_STATES]  # type: ignore[valid-type]
+    version: int
+    author: Optional[str]
+    created_at: str
+    updated_at: str
+    published_at: Optional[str]
+    public_url: Optional[str] = Field(default=None,
+                                      description="The public report, while published.")
+
+
+class RatingOut(BaseModel):
+    assertion_id: int
+    rating: str
+    explanation: str
+    version: int
+    rated_by: Optional[str]
+    updated_at: str
+
+
 class QueueItemOut(BaseModel):
     article_id: int
     title: str
@@ -285,8 +324,8 @@ class ProgressOut(BaseModel):
 
 
 REQUEST_MODELS = [ArticleIn, EvidenceIn, AssertionIn, AssertionPatch, AssignmentIn,
-                  BulkAssignmentIn, ReasonIn, DecisionIn]
+                  BulkAssignmentIn, ReasonIn, DecisionIn, VerdictIn, RatingIn]
 RESPONSE_MODELS = [ErrorOut, ConflictOut, EvidenceOut, AssertionOut, ArticleSummaryOut, ArticleOut,
                    AssignmentOut, ArticleList, AssertionList, AssignmentList, AuditEventOut,
                    AuditList, TokenOut, TokenList, QueueItemOut, QueueOut, ReviewerProgressOut,
-                   ProgressOut, DecisionOut, ConsensusOut]
+                   ProgressOut, DecisionOut, ConsensusOut, VerdictOut, RatingOut]

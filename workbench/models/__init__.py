@@ -7,8 +7,10 @@ from .consensus import DECISIONS, Adjudication, Decision
 from .review import Assignment, AssignmentStatus
 from .setting import Setting
 from .user import ROLES, ApiToken, Role, User, new_session_nonce
+from .verdict import VERDICT_STATES, AssertionRating, Verdict, VerdictState
 
 __all__ = [
-    "Adjudication", "DECISIONS", "Decision", "ApiToken", "Article", "Assertion", "Assignment", "AssignmentStatus", "AuditEvent", "Base",
+    "Adjudication", "AssertionRating", "DECISIONS", "Decision", "VERDICT_STATES", "Verdict",
+    "VerdictState", "ApiToken", "Article", "Assertion", "Assignment", "AssignmentStatus", "AuditEvent", "Base",
     "Evidence", "ROLES", "Role", "STANCES", "Setting", "Stance", "TAGS", "Tag", "User", "new_session_nonce", "utcnow",
 ]

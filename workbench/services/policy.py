@@ -24,7 +24,22 @@ from ..models import Assignment, AssignmentStatus, Role, Setting, User
 from .errors import Forbidden, NotFound
 
 REVEAL_AFTER_SUBMIT = "reveal_after_submit"
-DEFAULT_SETTINGS: dict[str, object] = {REVEAL_AFTER_SUBMIT: False}
+VERDICT_SCALE = "verdict_scale"
+RATING_SCALE = "rating_scale"
+PUBLISHER_NAME = "publisher_name"
+PUBLISHER_URL = "publisher_url"
+SHOW_REVIEWER_NAMES = "show_reviewer_names"
+DEFAULT_SETTINGS: dict[str, object] = {
+    REVEAL_AFTER_SUBMIT: False,
+    # The ratings an article's verdict and an assertion may take, best first.
+    VERDICT_SCALE: ["well sourced", "partly sourced", "poorly sourced", "opinion piece"],
+    RATING_SCALE: ["accurate", "misleading", "false", "unverifiable"],
+    # Who publishes the reports (the ClaimReview author), and whether public reports name the
+    # reviewers.
+    PUBLISHER_NAME: "Fact-check desk",
+    PUBLISHER_URL: "https://factcheck.example.org/",
+    SHOW_REVIEWER_NAMES: False,
+}
 
 
 def get_setting(session: Session, key: str) -> object:

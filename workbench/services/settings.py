@@ -5,7 +5,11 @@ from sqlalchemy.orm import Session
 
 from ..models import Setting, User
 from . import audit
-from .policy import DEFAULT_SETTINGS, get_setting
+from ..values import parse_http_url, parse_line
+from .policy import DEFAULT_SETTINGS, PUBLISHER_URL, get_setting
+
+MAX_SCALE_NAME = 100
+MAX_SETTING_TEXT = 200
 from .errors import ValidationFailed
 
 
@@ -15,6 +19,12 @@ def set_setting(session: Session, actor: User, key: str, value: object) -> None:
         raise ValidationFailed(f"Unknown setting {key!r}.", "key")
     if type(value) is not type(DEFAULT_SETTINGS[key]):
         raise ValidationFailed(f"{key} takes a {type(DEFAULT_SETTINGS[key]).__name__}.", key)
+    if isinstance(value, list):
+        value = _scale(key, value)
+    if isinstance(value, str):
+        value = parse_line(value, key, maximum=MAX_SETTING_TEXT, what="This setting")
+        if key == PUBLISHER_URL:
+            value = parse_http_url(value, key)
     before = get_setting(session, key)
     if before == value:
         return
@@ -26,6 +36,16 @@ def set_setting(session: Session, actor: User, key: str, value: object) -> None:
     session.flush()
     audit.record(session, actor, "setting.update", "setting", None,
                  before={key: before}, after={key: value})
+
+
+def _scale(key: str, values: list[object]) -> list[str]:
+    """A rating scale: 2 to 12 distinct one-line names, best first."""
+    names = [parse_line(v, key, maximum=MAX_SCALE_NAME, what="A rating") for v in values]
+    if not 2 <= len(names) <= 12:
+        raise ValidationFailed("A scale has 2 to 12 ratings.", key)
+    if len(set(n.casefold() for n in names)) != len(names):
+        raise ValidationFailed("Each rating of a scale is named once.", key)
+    return names
 
 
 def all_settings(session: Session) -> dict[str, object]:

@@ -9,7 +9,8 @@ from ..models import ROLES, User
 from ..services import settings as settings_service
 from ..services import users as users_service
 from ..services.errors import Conflict, ValidationFailed
-from ..services.policy import REVEAL_AFTER_SUBMIT
+from ..services.policy import (PUBLISHER_NAME, PUBLISHER_URL, RATING_SCALE, REVEAL_AFTER_SUBMIT,
+                               SHOW_REVIEWER_NAMES, VERDICT_SCALE)
 from .guards import requires
 
 bp = Blueprint("admin", __name__)
@@ -57,9 +58,30 @@ def set_user_active(user_id: int):  # type: ignore[no-untyped-def]
 @requires("can_manage_settings")
 def settings():  # type: ignore[no-untyped-def]
     saved = False
+    errors: dict[str, str] = {}
+    status = 200
     if request.method == "POST":
-        settings_service.set_setting(db.session, me(), REVEAL_AFTER_SUBMIT,
-                                     request.form.get(REVEAL_AFTER_SUBMIT) == "on")
-        saved = True
-    return render_template("admin/settings.html",
-                           settings=settings_service.all_settings(db.session), saved=saved)
+        form = request.form
+        # Checkboxes say "off" by their absence; a text field left out changes nothing.
+        changes: dict[str, object] = {
+            REVEAL_AFTER_SUBMIT: form.get(REVEAL_AFTER_SUBMIT) == "on",
+            SHOW_REVIEWER_NAMES: form.get(SHOW_REVIEWER_NAMES) == "on"}
+        for key in (PUBLISHER_NAME, PUBLISHER_URL):
+            if key in form:
+                changes[key] = form[key]
+        for key in (VERDICT_SCALE, RATING_SCALE):  # one rating per line, best first
+            if key in form:
+                changes[key] = [line for line in form[key].splitlines() if line.strip()]
+        with db.session.begin_nested() as savepoint:  # all the settings, or none of them
+            for key, value in changes.items():
+                try:
+                    settings_service.set_setting(db.session, me(), key, value)
+                except ValidationFailed as error:
+                    errors[key] = error.message
+            if errors:
+                savepoint.rollback()
+        saved = not errors
+        status = 422 if errors else 200
+    return render_template("admin/settings.html", errors=errors,
+                           settings=settings_service.all_settings(db.session),
+                           form=request.form if errors else None, saved=saved), status

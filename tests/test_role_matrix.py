@@ -149,6 +149,11 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
     ("/api/v1/agreement", "GET"): ({}, expect(401, 404, 404, 200, 200)),
     ("/api/v1/articles/<int:article_id>/agreement", "GET"): (
         {}, expect(401, 404, 404, 200, 200)),
+    # Exports: `fill` leaves <format> as it is, an unknown format, so a supervisor gets 404 too
+    # (tests/test_exchange_io.py covers the real formats).
+    ("/api/v1/export/<format>", "GET"): ({}, expect(401, 404, 404, 404, 404)),
+    ("/api/v1/articles/<int:article_id>/export/<format>", "GET"): (
+        {}, expect(401, 404, 404, 404, 404)),
 }
 
 USERNAMES = {"reviewer": ("rita", "reviewer"), "other_reviewer": ("omar", "reviewer"),

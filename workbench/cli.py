@@ -34,6 +34,8 @@ def main() -> None:
 def register_commands(app: Flask) -> None:
     for command in (db_group, seed, users_group, tokens_group):
         app.cli.add_command(command)
+    from .cli_exchange import register_exchange_commands  # export and import
+    register_exchange_commands(app)
 
 
 def _fail(error: WorkbenchError) -> None:

@@ -46,6 +46,15 @@ def _openapi_path(flask_path: str) -> tuple[str, list[dict[str, Any]]]:
     return "/api/v1" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", flask_path), params
 
 
+def _merged(path_params: list[dict[str, Any]], declared: list[dict[str, Any]]
+            ) -> list[dict[str, Any]]:
+    """The path parameters, each replaced by a route's own description of it (an enum, say),
+    then the route's other parameters."""
+    own = {p["name"]: p for p in declared if p["in"] == "path"}
+    return ([own.get(p["name"], p) for p in path_params]
+            + [p for p in declared if p["in"] != "path"])
+
+
 @lru_cache(maxsize=1)
 def build_document() -> dict[str, Any]:
     """Every API route, its request body, parameters and responses."""
@@ -55,7 +64,7 @@ def build_document() -> dict[str, Any]:
         operation: dict[str, Any] = {
             "operationId": op.endpoint.split(".", 1)[1],
             "summary": op.summary,
-            "parameters": params + op.query,
+            "parameters": _merged(params, op.query),
             "responses": {},
         }
         if op.public:

@@ -1,0 +1,352 @@
+"""Exports of the project: the rows read in keyset batches and streamed line by line.
+
+Every exporter is a generator of text chunks, so a project of any size is written in flat
+memory: articles and assertions are read ``BATCH`` rows at a time (keyset on id, Core
+selects, no ORM objects), turned into the pure records of :mod:`workbench.exchange` and
+serialised at once. The whole export reads one snapshot (``read_phase``: on SQLite a
+deferred transaction, which never takes the write lock).
+
+Formats (``FORMATS``):
+
+* ``jsonl`` — the project's own format, everything needed to rebuild it (see ``jsonl_lines``).
+* ``csv`` — one row per assertion, formula-neutralised by :mod:`workbench.csv_safe`.
+* ``w3c`` — W3C Web Annotation: for one article, its ``AnnotationCollection``; for the whole
+  project, one collection per article, one per line (JSON Lines), so each line is a complete
+  JSON-LD document a client can read without holding the others.
+* ``labelstudio`` — a JSON array of Label Studio tasks (code-point offsets).
+* ``doccano`` — doccano JSONL, offsets in ``unit`` (default ``utf16``, doccano's default).
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Row, Select, or_, select
+from sqlalchemy.orm import Session
+
+from ..csv_safe import csv_lines
+from ..db import read_phase
+from ..exchange import ArticleRecord, AssertionRecord, EvidenceRecord
+from ..exchange import doccano, labelstudio, w3c
+from ..models import Article, Assertion, Assignment, Evidence, User
+from .errors import NotFound, ValidationFailed
+
+__all__ = ["BATCH", "FORMATS", "JSONL_VERSION", "ExportFile", "export_file", "export_lines"]
+
+FORMATS: tuple[str, ...] = ("jsonl", "csv", "w3c", "labelstudio", "doccano")
+#: Version of the project's own JSONL format, written in its first line.
+JSONL_VERSION = 1
+#: Rows read per query.
+BATCH = 1000
+#: The base of the IRIs in W3C exports when the caller names none.
+DEFAULT_BASE_URL = "http://localhost/api/v1"
+
+CSV_HEADER = ("assertion_id", "article_id", "article_title", "reviewer", "start", "end", "quote",
+              "tag", "note", "evidence_count", "evidence_urls", "created_at", "updated_at",
+              "consensus")
+
+_articles, _assertions = Article.__table__, Assertion.__table__
+_evidence, _users, _assignments = Evidence.__table__, User.__table__, Assignment.__table__
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFile:
+    """How an export is served or saved: media type and file name."""
+
+    media_type: str
+    filename: str
+
+
+def export_file(fmt: str, article_id: int | None = None) -> ExportFile:
+    """The media type and a file name for an export of ``fmt`` (a format of ``FORMATS``)."""
+    scope = f"article-{article_id}" if article_id is not None else "project"
+    if fmt == "csv":
+        return ExportFile("text/csv", f"{scope}.csv")
+    if fmt == "labelstudio":
+        return ExportFile("application/json", f"{scope}.labelstudio.json")
+    if fmt == "w3c" and article_id is not None:
+        return ExportFile('application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"',
+                          f"{scope}.w3c.jsonld")
+    suffix = {"jsonl": "jsonl", "w3c": "w3c.jsonl", "doccano": "doccano.jsonl"}[fmt]
+    return ExportFile("application/jsonl", f"{scope}.{suffix}")
+
+
+def export_lines(session: Session, fmt: str, *, article_id: int | None = None,
+                 unit: str = "utf16", base_url: str = DEFAULT_BASE_URL) -> Iterator[str]:
+    """The export of the project (or of one article) in ``fmt``, chunk by chunk.
+
+    Checked before the first chunk: an unknown format or article raises ``NotFound``, an
+    unknown doccano ``unit`` ``ValidationFailed``. Each chunk ends with a line end.
+    """
+    if fmt not in FORMATS:
+        raise NotFound(f"No export format named {fmt!r}; there are: {', '.join(FORMATS)}.")
+    if unit not in doccano.UNITS:
+        raise ValidationFailed(f"unit must be one of: {', '.join(doccano.UNITS)}.", "unit")
+    if article_id is not None:
+        with read_phase(session):
+            if session.get(Article, article_id) is None:
+                raise NotFound("No such article.")
+    return _snapshot(session, _WRITERS[fmt](session, article_id, unit=unit, base_url=base_url))
+
+
+def _snapshot(session: Session, chunks: Iterator[str]) -> Iterator[str]:
+    # One read transaction around the whole stream: a consistent export, no write lock.
+    with read_phase(session):
+        yield from chunks
+
+
+# -- Reading ------------------------------------------------------------------------------------
+
+def _keyset(session: Session, stmt: Select[Any], id_column: Any) -> Iterator[Row[Any]]:
+    """Every row of ``stmt`` in id order, ``BATCH`` rows per query (keyset, never OFFSET)."""
+    after = 0
+    while True:
+        rows = session.execute(stmt.where(id_column > after).order_by(id_column)
+                               .limit(BATCH)).all()
+        yield from rows
+        if len(rows) < BATCH:
+            return
+        after = getattr(rows[-1], id_column.key)
+
+
+def _aware(moment: date | datetime | None) -> datetime | None:
+    # Articles store a publication date; the converters take aware datetimes.
+    if moment is None or isinstance(moment, datetime):
+        return moment
+    return datetime(moment.year, moment.month, moment.day, tzinfo=UTC)
+
+
+def _article_rows(session: Session, article_id: int | None) -> Iterator[Row[Any]]:
+    stmt = select(_articles)
+    if article_id is not None:
+        stmt = stmt.where(_articles.c.id == article_id)
+    return _keyset(session, stmt, _articles.c.id)
+
+
+def _article_record(row: Row[Any]) -> ArticleRecord:
+    return ArticleRecord(id=row.id, title=row.title, body=row.body, source_url=row.source_url,
+                         publisher=row.publisher, published_at=_aware(row.published_at),
+                         language=row.language)
+
+
+# Columns in the order jsonl_lines unpacks them (positional access is the fast one).
+_ASSERTION_SELECT = (
+    select(_assertions.c.id, _assertions.c.article_id, _users.c.username.label("reviewer"),
+           _assertions.c.start_offset, _assertions.c.end_offset, _assertions.c.quote,
+           _assertions.c.tag, _assertions.c.note, _assertions.c.created_at,
+           _assertions.c.updated_at, _assertions.c.consensus, _assertions.c.prefix,
+           _assertions.c.suffix)
+    .join(_users, _users.c.id == _assertions.c.reviewer_id))
+
+
+# The CSV rows also name the article.
+_CSV_SELECT = (_ASSERTION_SELECT.add_columns(_articles.c.title.label("article_title"))
+               .join(_articles, _articles.c.id == _assertions.c.article_id))
+
+
+def _assertion_rows(session: Session, article_ids: Sequence[int] | None,
+                    stmt: Select[Any] = _ASSERTION_SELECT) -> Iterator[Row[Any]]:
+    """Assertions (with the reviewer's name) of some articles, or of all when ``None``."""
+    if article_ids is not None:
+        stmt = stmt.where(_assertions.c.article_id.in_(article_ids))
+    return _keyset(session, stmt, _assertions.c.id)
+
+
+def _evidence_of(session: Session, batch: Sequence[Row[Any]]) -> dict[int, list[Row[Any]]]:
+    """The evidence rows of a batch of assertions (with who added them), by assertion id.
+
+    The batch is a run of ids in order, so one range query finds them (an IN list of a
+    thousand ids costs more to send than the rows it finds)."""
+    found: dict[int, list[Row[Any]]] = {}
+    if not batch:
+        return found
+    wanted = {row.id for row in batch}
+    stmt = (select(_evidence, _users.c.username.label("added_by"))
+            .outerjoin(_users, _users.c.id == _evidence.c.added_by_id)
+            .where(_evidence.c.assertion_id.between(batch[0].id, batch[-1].id))
+            .order_by(_evidence.c.id))
+    for row in session.execute(stmt):
+        if row.assertion_id in wanted:
+            found.setdefault(row.assertion_id, []).append(row)
+    return found
+
+
+def _batches(rows: Iterable[Row[Any]], size: int | None = None) -> Iterator[list[Row[Any]]]:
+    size = size or BATCH
+    batch: list[Row[Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _assertions_with_evidence(session: Session, article_ids: Sequence[int] | None,
+                              stmt: Select[Any] = _ASSERTION_SELECT
+                              ) -> Iterator[tuple[Row[Any], list[Row[Any]]]]:
+    """Each assertion with its evidence, read a batch at a time."""
+    for batch in _batches(_assertion_rows(session, article_ids, stmt)):
+        evidence = _evidence_of(session, batch)
+        for row in batch:
+            yield row, evidence.get(row.id, [])
+
+
+def _assertion_record(row: Row[Any], evidence: Sequence[Row[Any]]) -> AssertionRecord:
+    return AssertionRecord(
+        id=row.id, start=row.start_offset, end=row.end_offset, quote=row.quote,
+        prefix=row.prefix, suffix=row.suffix, tag=row.tag, note=row.note, owner=row.reviewer,
+        created_at=row.created_at, updated_at=row.updated_at,
+        evidence=tuple(EvidenceRecord(url=e.url, title=e.title, stance=e.stance)
+                       for e in evidence))
+
+
+def _articles_with_assertions(session: Session, article_id: int | None
+                              ) -> Iterator[tuple[ArticleRecord, list[AssertionRecord]]]:
+    """Each article with its assertions: a batch of articles, then their assertions."""
+    batch_size = 100  # bodies are up to 2 MB each
+    for batch in _batches(_article_rows(session, article_id), batch_size):
+        by_article: dict[int, list[AssertionRecord]] = {row.id: [] for row in batch}
+        for row, evidence in _assertions_with_evidence(session, list(by_article)):
+            by_article[row.article_id].append(_assertion_record(row, evidence))
+        for row in batch:
+            yield _article_record(row), by_article[row.id]
+
+
+# -- Writers ------------------------------------------------------------------------------------
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# Characters some readers (str.splitlines, JavaScript) take for a line end; json leaves them raw.
+_LINE_BREAKS = ("\u2028", "\u2029", "\x85")
+
+
+def _json(record: dict[str, Any]) -> str:
+    """One line of JSON Lines, with the line-breaking characters above escaped."""
+    line = _encode(record)
+    if any(char in line for char in _LINE_BREAKS):
+        line = line.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").replace(
+            "\x85", "\\u0085")
+    return line + "\n"
+
+
+def _iso(moment: date | datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _user_rows(session: Session, article_id: int | None) -> Iterator[Row[Any]]:
+    """All users, or for one article those who reviewed, assigned or annotated it."""
+    stmt = select(_users.c.id, _users.c.username, _users.c.role, _users.c.active)
+    if article_id is not None:
+        stmt = stmt.where(or_(
+            _users.c.id.in_(select(_assignments.c.reviewer_id)
+                            .where(_assignments.c.article_id == article_id)),
+            _users.c.id.in_(select(_assignments.c.assigned_by_id)
+                            .where(_assignments.c.article_id == article_id)),
+            _users.c.id.in_(select(_assertions.c.reviewer_id)
+                            .where(_assertions.c.article_id == article_id)),
+            _users.c.id.in_(select(_evidence.c.added_by_id).join(
+                _assertions, _assertions.c.id == _evidence.c.assertion_id)
+                .where(_assertions.c.article_id == article_id))))
+    return _keyset(session, stmt, _users.c.id)
+
+
+def _assignment_rows(session: Session, article_id: int | None) -> Iterator[Row[Any]]:
+    reviewer, boss = _users.alias("reviewer"), _users.alias("boss")
+    stmt = (select(_assignments, reviewer.c.username.label("reviewer"),
+                   boss.c.username.label("assigned_by"))
+            .join(reviewer, reviewer.c.id == _assignments.c.reviewer_id)
+            .outerjoin(boss, boss.c.id == _assignments.c.assigned_by_id))
+    if article_id is not None:
+        stmt = stmt.where(_assignments.c.article_id == article_id)
+    return _keyset(session, stmt, _assignments.c.id)
+
+
+def jsonl_lines(session: Session, article_id: int | None, **_options: Any) -> Iterator[str]:
+    """The project's own JSONL: a header line, then users, articles, assignments, assertions.
+
+    Each line is an object with a ``type``. Users carry their username, role and whether they
+    are active, never a password hash or token. A consensus assertion (``"consensus": true``)
+    names the supervisor who settled it as its reviewer. Assignments and assertions name their article
+    by the ``id`` of its ``article`` line (ids of this file only) and people by username.
+    """
+    yield _json({"type": "workbench", "version": JSONL_VERSION,
+                 "scope": "project" if article_id is None else "article"})
+    for row in _user_rows(session, article_id):
+        yield _json({"type": "user", "username": row.username, "role": row.role,
+                     "active": row.active})
+    for row in _article_rows(session, article_id):
+        yield _json({"type": "article", "id": row.id, "title": row.title, "body": row.body,
+                     "source_url": row.source_url, "publisher": row.publisher,
+                     "published_at": _iso(row.published_at), "language": row.language,
+                     "content_hash": row.content_hash, "created_at": _iso(row.created_at)})
+    for row in _assignment_rows(session, article_id):
+        yield _json({"type": "assignment", "article_id": row.article_id,
+                     "reviewer": row.reviewer, "status": row.status,
+                     "assigned_by": row.assigned_by, "assigned_at": _iso(row.assigned_at),
+                     "submitted_at": _iso(row.submitted_at)})
+    ids = None if article_id is None else [article_id]
+    for row, evidence in _assertions_with_evidence(session, ids):
+        (assertion_id, article, reviewer, start, end, quote, tag, note, created, updated,
+         consensus, *_context) = row
+        created_text = created.isoformat()
+        yield _json({
+            "type": "assertion", "id": assertion_id, "article_id": article,
+            "reviewer": reviewer, "start": start, "end": end, "quote": quote, "tag": tag,
+            "note": note, "created_at": created_text,
+            "updated_at": created_text if updated == created else updated.isoformat(),
+            "consensus": consensus, "evidence": [{"url": e.url, "title": e.title, "note": e.note, "stance": e.stance,
+                          "added_by": e.added_by, "created_at": _iso(e.created_at)}
+                         for e in evidence] if evidence else []})
+
+
+def csv_chunks(session: Session, article_id: int | None, **_options: Any) -> Iterator[str]:
+    """One CSV row per assertion (``CSV_HEADER``); evidence URLs separated by spaces."""
+
+    def rows() -> Iterator[list[Any]]:
+        ids = None if article_id is None else [article_id]
+        for row, evidence in _assertions_with_evidence(session, ids, _CSV_SELECT):
+            yield [row.id, row.article_id, row.article_title, row.reviewer,
+                   row.start_offset, row.end_offset, row.quote, row.tag, row.note,
+                   len(evidence), " ".join(e.url for e in evidence), _iso(row.created_at),
+                   _iso(row.updated_at), row.consensus]
+
+    return csv_lines(CSV_HEADER, rows())
+
+
+def w3c_chunks(session: Session, article_id: int | None, *, base_url: str,
+               **_options: Any) -> Iterator[str]:
+    """One ``AnnotationCollection`` per article: the document itself for one article, one
+    collection per line for the project."""
+    for article, assertions in _articles_with_assertions(session, article_id):
+        document = w3c.collection(article, assertions, base_url=base_url)
+        if article_id is not None:
+            yield json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+        else:
+            yield _json(document)
+
+
+def labelstudio_chunks(session: Session, article_id: int | None, **_options: Any
+                       ) -> Iterator[str]:
+    """A JSON array of Label Studio tasks, written one task at a time."""
+    first = True
+    yield "["
+    for item in _articles_with_assertions(session, article_id):
+        task = json.dumps(labelstudio.export_task(item), ensure_ascii=False)
+        yield ("\n" if first else ",\n") + task
+        first = False
+    yield "\n]\n"
+
+
+def doccano_chunks(session: Session, article_id: int | None, *, unit: str,
+                   **_options: Any) -> Iterator[str]:
+    """doccano JSONL, one article per line, offsets counted in ``unit``."""
+    for item in _articles_with_assertions(session, article_id):
+        yield doccano.export_line(item, unit=unit) + "\n"  # type: ignore[arg-type]
+
+
+_WRITERS = {"jsonl": jsonl_lines, "csv": csv_chunks, "w3c": w3c_chunks,
+            "labelstudio": labelstudio_chunks, "doccano": doccano_chunks}

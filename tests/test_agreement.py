@@ -20,7 +20,7 @@ from workbench.agreement import (
     ONE_CODER,
     SINGLE_CATEGORY,
     NotEnoughData,
-    _unitizing_parts,
+    unitizing_parts,
     bootstrap_ci,
     cohen_kappa,
     figure,
@@ -142,7 +142,7 @@ def test_unitizing_krippendorff_1995_disagreements() -> None:
     for stretch in (1, 7, 500):
         length, spans = krippendorff_1995(stretch)
         for category in "ABCD":
-            do_num, do_den, de_num, de_den = _unitizing_parts(length, spans, category)
+            do_num, do_den, de_num, de_den = unitizing_parts(length, spans, category)
             assert do_num / do_den == pytest.approx(observed[category], abs=1e-5)
             if stretch == 500:
                 assert de_num / de_den == pytest.approx(expected[category], abs=0.005)
@@ -333,7 +333,7 @@ span_lists = st.integers(min_value=1, max_value=60).flatmap(
 def test_unitizing_matches_naive_formula(case, category) -> None:
     length, spans = case
     try:
-        do_num, do_den, de_num, de_den = _unitizing_parts(length, spans, category, coders=[9])
+        do_num, do_den, de_num, de_den = unitizing_parts(length, spans, category, coders=[9])
     except NotEnoughData:
         return
     d_o, d_e = naive_unitizing(length, spans, category, coders=[9])
@@ -387,12 +387,12 @@ def test_unitizing_stretching(case, category, factor) -> None:
     length, spans = case
     stretched = [(c, s * factor, e * factor, cat) for c, s, e, cat in spans]
     try:
-        p = _unitizing_parts(length, spans, category)
+        p = unitizing_parts(length, spans, category)
     except NotEnoughData as exc:
         with pytest.raises(NotEnoughData, match=f"^{exc}$"):
-            _unitizing_parts(length * factor, stretched, category)
+            unitizing_parts(length * factor, stretched, category)
         return
-    q = _unitizing_parts(length * factor, stretched, category)
+    q = unitizing_parts(length * factor, stretched, category)
     assert Fraction(p[0], p[1]) == Fraction(q[0], q[1])
 
 

@@ -127,6 +127,7 @@ from itertools import combinations
 from typing import Any, TypeVar
 
 __all__ = [
+    "unitizing_parts",
     "CATEGORY_UNUSED",
     "EMPTY_TEXT",
     "LEVELS",
@@ -435,7 +436,7 @@ def _pair_disagreement(first: list[_Section], second: list[_Section]) -> int:
     return total
 
 
-def _unitizing_parts(
+def unitizing_parts(
     length: int,
     spans: Iterable[tuple[Hashable, int, int, Hashable]],
     category: Hashable,
@@ -510,7 +511,7 @@ def unitizing_alpha(
     :class:`NotEnoughData` for fewer than two coders, an empty text, a
     category nobody marked, or no expected disagreement.
     """
-    do_num, do_den, de_num, de_den = _unitizing_parts(length, spans, category, coders)
+    do_num, do_den, de_num, de_den = unitizing_parts(length, spans, category, coders)
     if de_num == 0:
         raise NotEnoughData(NO_EXPECTED_DISAGREEMENT)
     # alpha = 1 - (do_num / do_den) / (de_num / de_den), one division of integers

@@ -148,7 +148,7 @@ def list_articles(session: Session, user: User, *, search: str | None = None,
     if status is not None:
         stmt = _with_status(stmt, status, sees_all)
     if search and search.strip():
-        stmt = _with_search(session, stmt, search.strip())
+        stmt = with_search(session, stmt, search.strip())
         if stmt is None:
             return ArticlePage([], None)
     rows = session.execute(stmt.order_by(Article.id.desc()).limit(limit + 1)).all()
@@ -179,7 +179,7 @@ def _with_status(stmt, status: str, sees_all: bool):  # type: ignore[no-untyped-
     return stmt.where(any_work, ~open_work)
 
 
-def _with_search(session: Session, stmt, search: str):  # type: ignore[no-untyped-def]
+def with_search(session: Session, stmt, search: str):  # type: ignore[no-untyped-def]
     if session.get_bind().dialect.name == "sqlite":
         query = fts5_query(search)
         if query is None:

@@ -324,7 +324,7 @@ def stratum(work: ArticleWork, category: str) -> tuple[Stratum, str | None]:
     spans = _spans(work, ANY_TAG if category == ANY_TAG else None)
     try:
         # The integer parts of the pure measure, so the pooled figure uses its exact definition.
-        do_num, do_den, de_num, de_den = agreement._unitizing_parts(  # noqa: SLF001
+        do_num, do_den, de_num, de_den = agreement.unitizing_parts(
             work.length, spans, category, work.reviewers)
     except NotEnoughData as exc:
         return None, str(exc)
@@ -638,11 +638,11 @@ def scope_ids(session: Session, *, search: str | None = None,
               article_ids: Sequence[int] | None = None) -> list[int]:
     """The article ids the list's search (and an optional id list) pick, in id order."""
     # The article list's own search (FTS5 or tsvector), so "the same filters" stays true.
-    from .articles import _with_search
+    from .articles import with_search
 
     stmt = select(Article.id)
     if search and search.strip():
-        stmt = _with_search(session, stmt, search.strip())
+        stmt = with_search(session, stmt, search.strip())
         if stmt is None:
             return []
     ids = list(session.scalars(stmt.order_by(Article.id)))

@@ -134,6 +134,10 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
     ("/r/<slug>.pdf", "GET"): ({"slug": "not-published"}, expect(404, 404, 404, 404, 404)),
     ("/articles/<int:article_id>/report.pdf", "GET"): ({}, expect(302, 404, 404, 200, 200)),
     ("/reports", "GET"): ({}, expect(302, 404, 404, 200, 200)),
+    ("/articles/new", "GET"): ({}, expect(302, 403, 403, 200, 200)),
+    ("/articles/new", "POST"): (
+        {"data": {"title": "New one", "body": "A brand new text.", "action": "save"}},
+        expect(302, 403, 403, 302, 302)),
     ("/reports/export.csv", "GET"): ({}, expect(302, 404, 404, 200, 200)),
     ("/reports/export.xlsx", "GET"): ({}, expect(302, 404, 404, 200, 200)),
     ("/api/v1/articles/<int:article_id>/verdict", "PUT"): (
@@ -253,10 +257,11 @@ def test_status_for_role(app, factory, scenario, rule, method, role):
 
 def test_pages_guarded_by_a_project_right_answer_as_the_policy_says(app):
     """Every page behind ``@requires(right)`` answers, for each role, what ``project_access``
-    grants: a success for those it grants, 404 for the others (302 to log in, anonymously)."""
+    grants: a success for those it grants, the policy's refusal for the others (302 to log in,
+    anonymously)."""
     from types import SimpleNamespace
 
-    from workbench.services.policy import project_access
+    from workbench.services.policy import VISIBLE_PROJECT_RIGHTS, project_access
 
     guarded = {}
     for rule in app.url_map.iter_rules():
@@ -272,8 +277,9 @@ def test_pages_guarded_by_a_project_right_answer_as_the_policy_says(app):
             granted = getattr(project_access(SimpleNamespace(role=kind)), right)
             if granted:
                 assert expected[role] < 400, (key, role, right)
-            else:
-                assert expected[role] == 404, (key, role, right)
+            else:  # 403 where the caller sees what they may not add to, else 404
+                refusal = 403 if right in VISIBLE_PROJECT_RIGHTS else 404
+                assert expected[role] == refusal, (key, role, right)
 
 
 # -- CSRF: every state-changing page route refuses a post without the right token ----------------

@@ -158,3 +158,37 @@ def test_verdict_report_and_public_page(newsroom, logged_in, new_context):
     expect(reader.get_by_role("link", name="Log out")).to_have_count(0)
     screenshot(reader, "public-report", full_page=True)
     check_accessibility(reader, "public report")
+
+
+def test_add_an_article_by_paste_and_by_html_upload(factory, logged_in, tmp_path):
+    factory.user("sam", "supervisor")
+    page = logged_in("sam")
+    page.get_by_role("link", name="Add an article").click()
+    expect(page.get_by_role("heading", name="Add an article")).to_be_visible()
+    page.locator("#title").fill("Pasted report")
+    page.get_by_label("Text").fill("Cafe\u0301 owners said prices doubled.\nNobody checked.")
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator(".preview .article-body")).to_have_text(
+        "Caf\u00e9 owners said prices doubled.\nNobody checked.")
+    check_accessibility(page, "add an article (preview)")
+    page.get_by_role("button", name="Save the article").click()
+    expect(page.locator("#article-body")).to_contain_text("owners said prices doubled")
+
+    saved = tmp_path / "river.html"
+    saved.write_text(
+        "<!doctype html><html lang='en'><head><title>River report</title>"
+        "<meta property='og:site_name' content='Daily Example'></head><body><nav>Home</nav>"
+        "<article><h1>River report</h1><p>The river is cleaner than ever, officials claimed "
+        "on Monday in a statement to the press.</p><p>Nobody published the measurements that "
+        "would support the claim.</p></article><footer>Subscribe</footer></body></html>",
+        encoding="utf-8")
+    page.goto("/articles/new")
+    page.get_by_label("File (.txt, .md, .html)").set_input_files(str(saved))
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_label("Title")).to_have_value("River report")
+    expect(page.get_by_label("Publisher")).to_have_value("Daily Example")
+    expect(page.locator(".preview .article-body")).to_contain_text("officials claimed")
+    screenshot(page, "new-article", full_page=True)
+    page.get_by_role("button", name="Save the article").click()
+    expect(page.get_by_role("heading", name="River report")).to_be_visible()
+    expect(page.locator("#article-body")).not_to_contain_text("Subscribe")

@@ -150,7 +150,7 @@ _REFUSALS: dict[str, tuple[str, str]] = {
 # Project rights whose refusal is a 403: the caller sees the collection (the article list) but
 # may not add to it. Every other project right belongs to a page or route the caller is not
 # shown at all, so its refusal is a 404.
-_VISIBLE_PROJECT_RIGHTS: dict[str, tuple[str, str]] = {
+VISIBLE_PROJECT_RIGHTS: dict[str, tuple[str, str]] = {
     "can_add_articles": ("Only supervisors and admins add articles.", "forbidden"),
 }
 SUBMITTED = ("You submitted this article; your assertions can no longer change.", "submitted")
@@ -165,12 +165,12 @@ def require(access: ArticleAccess | ProjectAccess, right: str, *,
 
     On an article: NotFound when the caller may not see it, else Forbidden with a code (and
     ``message`` if given). Across the project: NotFound, as if the page did not exist, except
-    for the rights in ``_VISIBLE_PROJECT_RIGHTS``."""
+    for the rights in ``VISIBLE_PROJECT_RIGHTS``."""
     if isinstance(access, ProjectAccess):
         if getattr(access, right):
             return
-        if right in _VISIBLE_PROJECT_RIGHTS:
-            default, code = _VISIBLE_PROJECT_RIGHTS[right]
+        if right in VISIBLE_PROJECT_RIGHTS:
+            default, code = VISIBLE_PROJECT_RIGHTS[right]
             raise Forbidden(message or default, code=code)
         raise NotFound("Not found.")
     if not access.can_see:

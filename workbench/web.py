@@ -70,6 +70,7 @@ def init_web(app: Flask) -> None:
     from .views.audit import bp as audit_bp
     from .views.consensus import bp as consensus_bp
     from .views.reports import bp as reports_bp
+    from .views.imports import bp as imports_bp
     from .views.new_article import bp as new_article_bp
     from .views.review import bp as review_bp
     from .views.auth import bp as auth_bp
@@ -79,6 +80,7 @@ def init_web(app: Flask) -> None:
     csrf.exempt(api)  # bearer tokens, not cookies, authenticate the API
     app.register_blueprint(auth_bp)
     app.register_blueprint(new_article_bp)
+    app.register_blueprint(imports_bp)
     app.register_blueprint(articles_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(consensus_bp)
@@ -111,7 +113,7 @@ def _limit_login_attempts(app: Flask) -> None:
     app.view_functions["auth.login"] = limiter.limit(
         lambda: app.config["LOGIN_RATE_LIMIT"], methods=["POST"])(app.view_functions["auth.login"])
     # Only the login form is limited; the other blueprints skip the limiter's per-request check.
-    for name in ("api", "articles", "new_article", "review", "consensus", "reports", "audit", "account", "admin",
+    for name in ("api", "articles", "new_article", "imports", "review", "consensus", "reports", "audit", "account", "admin",
                  "supervision"):
         limiter.exempt(app.blueprints[name])
 

@@ -192,3 +192,32 @@ def test_add_an_article_by_paste_and_by_html_upload(factory, logged_in, tmp_path
     page.get_by_role("button", name="Save the article").click()
     expect(page.get_by_role("heading", name="River report")).to_be_visible()
     expect(page.locator("#article-body")).not_to_contain_text("Subscribe")
+
+
+def test_import_a_label_studio_file_and_see_its_spans(factory, logged_in, tmp_path):
+    import json
+
+    factory.user("ada", "admin")
+    text = "Officials said 👩‍⚕️ nurses quit; قال الوزير إن الأسعار تضاعفت.\nNobody checked."
+    phrase, arabic = "nurses quit", "قال الوزير"
+    tasks = [{"id": 7, "data": {"text": text}, "annotations": [{"result": [
+        {"id": "a", "from_name": "label", "to_name": "text", "type": "labels",
+         "value": {"start": text.index(phrase), "end": text.index(phrase) + len(phrase),
+                   "text": phrase, "labels": ["Claim"]}},
+        {"id": "b", "from_name": "label", "to_name": "text", "type": "labels",
+         "value": {"start": text.index(arabic), "end": text.index(arabic) + len(arabic),
+                   "text": arabic, "labels": ["Opinion"]}}]}]}]
+    upload = tmp_path / "labelstudio.json"
+    upload.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    page = logged_in("ada")
+    page.get_by_role("link", name="Import").click()
+    expect(page.get_by_role("heading", name="Import")).to_be_visible()
+    page.get_by_label("Files").set_input_files(str(upload))
+    page.get_by_label("Label names to tags").fill("Claim=unsourced Opinion=opinion")
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_role("status")).to_contain_text("assertions: 2 created")
+    check_accessibility(page, "import")
+    page.goto("/articles")
+    page.get_by_role("link", name="Officials said").click()
+    expect(page.locator("#article-body mark[data-tag=unsourced]")).to_have_text(phrase)
+    expect(page.locator("#article-body mark[data-tag=opinion]")).to_have_text(arabic)

@@ -226,3 +226,25 @@ def test_project_report_and_its_downloads(reviewed, page_as, factory):  # type: 
     filtered = page.get("/reports/export.csv", query_string={"q": "river"}).get_data(as_text=True)
     assert len(list(csv.reader(io.StringIO(filtered)))) == 2
     assert page_as("ann", create=False).get("/reports").status_code == 404
+
+
+def test_the_report_shows_how_reviewers_agreed(reviewed, factory, app, page_as):  # type: ignore[no-untyped-def]
+    article_id, sue, ann, _ = reviewed
+    factory.user("bob")
+    factory.assign(article_id, "bob")
+    bob = ApiClient(app.test_client(), factory.token("bob"))
+    phrase = "officials claimed"
+    start = BODY.index(phrase)
+    assert bob.post(f"/articles/{article_id}/assertions", json={
+        "start": start, "end": start + len(phrase), "quote": phrase,
+        "tag": "sourced"}).status_code == 201
+    page = page_as("sue", create=False)
+    html = page.get(f"/articles/{article_id}/report").get_data(as_text=True)
+    assert "How the" not in html  # nobody has submitted yet: no figures to show
+    for client in (ann, bob):
+        assert client.post(f"/articles/{article_id}/submit").status_code == 200
+    html = page.get(f"/articles/{article_id}/report").get_data(as_text=True)
+    assert "How the 2 reviewers agreed" in html
+    figures = sue.get(f"/articles/{article_id}/agreement").json["measures"]
+    f1 = figures["span_f1"]["overlap"]["f1"]["value"]
+    assert f"{f1:.2f}" in html  # the same figure as the agreement API

@@ -18,6 +18,7 @@ from ..models import TAGS, Article, User
 from ..pdf import html_to_pdf
 from ..services import articles as articles_service
 from ..services import reports as reports_service
+from ..services import supervision as supervision_service
 from ..services import verdicts as verdicts_service
 from ..services.errors import Conflict, ValidationFailed
 from ..services.policy import RATING_SCALE, VERDICT_SCALE, require
@@ -36,6 +37,7 @@ def me() -> User:
 def _render(report: reports_service.Report, *, public: bool, status: int = 200, **extra):  # type: ignore[no-untyped-def]
     spans = [Span(a.id, a.start, a.end, a.tag, a.tag) for a in report.assertions]
     context = {"report": report, "public": public, "tags": TAGS, "pdf": False,
+               "agreement": _agreement(report),
                "body_html": render_highlighted(report.article.body, spans),
                "claim_reviews": Markup(""), "verdict_scale": [], "errors": {}, "form": {}}
     verdict = report.verdict
@@ -62,6 +64,24 @@ def _render(report: reports_service.Report, *, public: bool, status: int = 200, 
         context["report_scale"] = verdicts_service.scale(db.session, RATING_SCALE)
     context.update(extra)
     return render_template("reports/article.html", **context), status
+
+
+REPORT_RESAMPLES = 300  # enough for a report's interval; the dashboard uses more
+
+
+def _agreement(report: reports_service.Report) -> dict[str, Any] | None:
+    """How the article's reviewers agreed (their submitted work), when two or more did."""
+    figures = supervision_service.article_agreement(db.session, report.article.id,
+                                                    resamples=REPORT_RESAMPLES)
+    if len(figures.get("reviewers", [])) < 2:
+        return None
+    measures = figures["measures"]
+    return {"reviewers": len(figures["reviewers"]),
+            "rows": [("Where they marked assertions (unitizing alpha)",
+                      measures["alpha_unitizing"]["overall"]),
+                     ("Overlapping assertions matched (F1)", measures["span_f1"]["overlap"]["f1"]),
+                     ("Sentence tags (Krippendorff's alpha)",
+                      measures["sentence"]["krippendorff_alpha"])]}
 
 
 def _report_for(article_id: int) -> reports_service.Report:

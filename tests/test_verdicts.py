@@ -248,3 +248,20 @@ def test_the_report_shows_how_reviewers_agreed(reviewed, factory, app, page_as):
     figures = sue.get(f"/articles/{article_id}/agreement").json["measures"]
     f1 = figures["span_f1"]["overlap"]["f1"]["value"]
     assert f"{f1:.2f}" in html  # the same figure as the agreement API
+
+
+def test_claimreview_export_holds_the_public_reports_claims(reviewed, app):  # type: ignore[no-untyped-def]
+    article_id, sue, _, ids = reviewed
+    sue.put(f"/assertions/{ids['The river is cleaner than ever']}/rating", json={"rating": "false"})
+    empty = sue.get("/export/claimreview")
+    assert empty.status_code == 200 and empty.get_data(as_text=True) == ""  # nothing published
+    published = sue.put(f"/articles/{article_id}/verdict",
+                        json={"rating": "poorly sourced", "state": "published"}).json
+    lines = sue.get("/export/claimreview").get_data(as_text=True).splitlines()
+    [review] = [json.loads(line) for line in lines]
+    assert review["@type"] == "ClaimReview"
+    assert review["claimReviewed"] == "The river is cleaner than ever"
+    assert review["url"].startswith(published["public_url"] + "#assertion-")
+    assert review["reviewRating"]["alternateName"] == "false"
+    single = sue.get(f"/articles/{article_id}/export/claimreview").get_data(as_text=True)
+    assert single.splitlines() == lines

@@ -36,7 +36,7 @@ from .errors import NotFound, ValidationFailed
 
 __all__ = ["BATCH", "FORMATS", "JSONL_VERSION", "ExportFile", "export_file", "export_lines"]
 
-FORMATS: tuple[str, ...] = ("jsonl", "csv", "w3c", "labelstudio", "doccano")
+FORMATS: tuple[str, ...] = ("jsonl", "csv", "w3c", "labelstudio", "doccano", "claimreview")
 #: Version of the project's own JSONL format, written in its first line.
 JSONL_VERSION = 1
 #: Rows read per query.
@@ -70,7 +70,8 @@ def export_file(fmt: str, article_id: int | None = None) -> ExportFile:
     if fmt == "w3c" and article_id is not None:
         return ExportFile('application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"',
                           f"{scope}.w3c.jsonld")
-    suffix = {"jsonl": "jsonl", "w3c": "w3c.jsonl", "doccano": "doccano.jsonl"}[fmt]
+    suffix = {"jsonl": "jsonl", "w3c": "w3c.jsonl", "doccano": "doccano.jsonl",
+              "claimreview": "claimreview.jsonl"}[fmt]
     return ExportFile("application/jsonl", f"{scope}.{suffix}")
 
 
@@ -348,5 +349,34 @@ def doccano_chunks(session: Session, article_id: int | None, *, unit: str,
         yield doccano.export_line(item, unit=unit) + "\n"  # type: ignore[arg-type]
 
 
+def claimreview_chunks(session: Session, article_id: int | None, *, base_url: str,
+                       **_options: Any) -> Iterator[str]:
+    """schema.org ClaimReview JSON-LD, one per line: the rated assertions of published reports
+    only, exactly as their public pages carry them (``/r/<slug>``)."""
+    from ..claimreview import RatedClaim, claim_reviews
+    from ..models import Verdict
+    from .reports import article_report, publisher
+
+    info = publisher(session)
+    stmt = select(Verdict).where(Verdict.state == "published")
+    if article_id is not None:
+        stmt = stmt.where(Verdict.article_id == article_id)
+    for verdict in session.scalars(stmt.order_by(Verdict.article_id)):
+        article = session.get(Article, verdict.article_id)
+        report = article_report(session, article, public=True)
+        site = base_url.rstrip("/").removesuffix("/api/v1")  # base_url names the API
+        url = f"{site}/r/{verdict.slug}"
+        for review in claim_reviews(
+                [RatedClaim(f"assertion-{a.id}", a.quote, report.ratings[a.id].rating,
+                            report.ratings[a.id].explanation)
+                 for a in report.assertions if a.id in report.ratings],
+                scale=info["scale"], report_url=url, published=verdict.published_at,
+                publisher_name=info["name"], publisher_url=info["url"],
+                source_url=article.source_url, source_publisher=article.publisher,
+                source_date=article.published_at.isoformat() if article.published_at else None):
+            yield json.dumps(review, ensure_ascii=False) + "\n"
+
+
 _WRITERS = {"jsonl": jsonl_lines, "csv": csv_chunks, "w3c": w3c_chunks,
-            "labelstudio": labelstudio_chunks, "doccano": doccano_chunks}
+            "labelstudio": labelstudio_chunks, "doccano": doccano_chunks,
+            "claimreview": claimreview_chunks}

@@ -114,20 +114,18 @@ _assertions, _audit_events = Assertion.__table__, AuditEvent.__table__
 # The hot path's statements are built once; each save only binds values. One query reads the
 # article's length, the window of its body that the span check needs, and the owner's
 # assignment status.
+_ARTICLE_AND_OWNERS_ASSIGNMENT = _articles.outerjoin(_assignments, and_(
+    _assignments.c.article_id == _articles.c.id,
+    _assignments.c.reviewer_id == bindparam("reviewer_id")))
 _SPAN_WINDOW = (
     select(func.length(_articles.c.body),
            func.substr(_articles.c.body, bindparam("window_from"), bindparam("window_length")),
            _assignments.c.status)
-    .select_from(_articles.outerjoin(_assignments, and_(
-        _assignments.c.article_id == _articles.c.id,
-        _assignments.c.reviewer_id == bindparam("reviewer_id"))))
-    .where(_articles.c.id == bindparam("article_id")))
+    .select_from(_ARTICLE_AND_OWNERS_ASSIGNMENT).where(_articles.c.id == bindparam("article_id")))
+# A batch reads the whole body once.
 _WHOLE_BODY = (
     select(_articles.c.body, _assignments.c.status)
-    .select_from(_articles.outerjoin(_assignments, and_(
-        _assignments.c.article_id == _articles.c.id,
-        _assignments.c.reviewer_id == bindparam("reviewer_id"))))
-    .where(_articles.c.id == bindparam("article_id")))
+    .select_from(_ARTICLE_AND_OWNERS_ASSIGNMENT).where(_articles.c.id == bindparam("article_id")))
 _ASSERTION_COLUMNS = ["article_id", "reviewer_id", "start_offset", "end_offset", "quote", "prefix",
                       "suffix", "tag", "note", "created_at", "updated_at", "version"]
 _PLAIN_INSERT = insert(_assertions).returning(_assertions.c.id, sort_by_parameter_order=True)
@@ -200,9 +198,10 @@ def _validated(item: NewAssertion, prefix: str) -> _Checked:
 
 
 def _read_spans(session: Session, article_id: int, owner: User,
-                items: list[_Checked]) -> tuple[list[tuple[str, str]], str | None]:
-    """Check every span against the stored body; return their (prefix, suffix) and the owner's
-    assignment status. One query for one span (a window of the body), one for a batch."""
+                items: list[_Checked]) -> tuple[list[tuple[str, int, int]], str | None]:
+    """For every span, the text ``check_span`` needs (a window of the body, its first code
+    point, the body's length), and the owner's assignment status. One query for one span (a
+    window of the body), one for a batch (the whole body)."""
     with read_phase(session):
         if len(items) == 1:
             first, past = span_window(items[0].start, items[0].end)
@@ -220,7 +219,7 @@ def _read_spans(session: Session, article_id: int, owner: User,
                 raise NotFound("No such article.")
             body, status = row
             windows = [(body, 0, len(body))] * len(items)
-    return windows, status  # type: ignore[return-value]
+    return windows, status
 
 
 def insert_assertions(session: Session, article_id: int, items: Sequence[NewAssertion], *,

@@ -39,7 +39,8 @@ class ConsensusState:
     decisions: list[Adjudication]
 
 
-def _article_for(session: Session, actor: User, article_id: int) -> Article:
+def article_for_adjudication(session: Session, actor: User, article_id: int) -> Article:
+    """The article, if ``actor`` may settle its consensus (else NotFound, as the policy says)."""
     article = session.get(Article, article_id)
     if article is None:
         raise NotFound("No such article.")
@@ -48,7 +49,7 @@ def _article_for(session: Session, actor: User, article_id: int) -> Article:
 
 
 def state(session: Session, actor: User, article_id: int) -> ConsensusState:
-    article = _article_for(session, actor, article_id)
+    article = article_for_adjudication(session, actor, article_id)
     rows = list(session.scalars(
         select(Assertion).where(Assertion.article_id == article_id)
         .options(selectinload(Assertion.reviewer), selectinload(Assertion.evidence))
@@ -128,7 +129,7 @@ def accept(session: Session, actor: User, article_id: int, assertion_id: int, re
            *, tag: str | None = None, note: str | None = None) -> Adjudication:
     """A reviewer's assertion into the consensus, with its tag and note or others given."""
     why = parse_reason(reason)
-    _article_for(session, actor, article_id)
+    article_for_adjudication(session, actor, article_id)
     (source,) = _reviewed(session, article_id, [assertion_id])
     record = _write(session, actor, article_id, NewAssertion(
         source.start, source.end, source.quote, source.tag if tag is None else tag,
@@ -140,7 +141,7 @@ def merge(session: Session, actor: User, article_id: int, assertion_ids: Sequenc
           reason: object, *, tag: str, note: str = "") -> Adjudication:
     """Several reviewers' assertions into one consensus assertion over all of their text."""
     why = parse_reason(reason)
-    article = _article_for(session, actor, article_id)
+    article = article_for_adjudication(session, actor, article_id)
     sources = _reviewed(session, article_id, list(dict.fromkeys(assertion_ids)))
     if len(sources) < 2:
         raise ValidationFailed("A merge takes two assertions or more.", "assertions")
@@ -156,7 +157,7 @@ def reject(session: Session, actor: User, article_id: int, assertion_id: int,
            reason: object) -> Adjudication:
     """A reviewer's assertion stays out of the consensus; the reason says why."""
     why = parse_reason(reason)
-    _article_for(session, actor, article_id)
+    article_for_adjudication(session, actor, article_id)
     (source,) = _reviewed(session, article_id, [assertion_id])
     return _record(session, actor, article_id, Decision.reject, why, [source.id], None)
 
@@ -165,7 +166,7 @@ def write_new(session: Session, actor: User, article_id: int, *, start: Any, end
               quote: Any, tag: Any, note: Any = "", reason: object) -> Adjudication:
     """An assertion no reviewer made, written straight into the consensus."""
     why = parse_reason(reason)
-    _article_for(session, actor, article_id)
+    article_for_adjudication(session, actor, article_id)
     record = _write(session, actor, article_id, NewAssertion(start, end, quote, tag, note))
     return _record(session, actor, article_id, Decision.new, why, [], record)
 
@@ -181,7 +182,7 @@ def edit(session: Session, actor: User, article_id: int, assertion_id: int, reas
          version: int, tag: str | None = None, note: str | None = None) -> Adjudication:
     """Change a consensus assertion's tag or note (naming the version read, as any edit)."""
     why = parse_reason(reason)
-    _article_for(session, actor, article_id)
+    article_for_adjudication(session, actor, article_id)
     assertion = _consensus_assertion(session, article_id, assertion_id)
     if version != assertion.version:
         raise Conflict("This consensus assertion changed since you loaded it; nothing was saved.",
@@ -200,7 +201,7 @@ def remove(session: Session, actor: User, article_id: int, assertion_id: int,
            reason: object) -> Adjudication:
     """Take an assertion out of the consensus set (the decision keeps what it was)."""
     why = parse_reason(reason)
-    _article_for(session, actor, article_id)
+    article_for_adjudication(session, actor, article_id)
     assertion = _consensus_assertion(session, article_id, assertion_id)
     before = assertion_dict(assertion)
     session.delete(assertion)

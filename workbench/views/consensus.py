@@ -36,7 +36,7 @@ def consensus_page(article_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def decide(article_id: int):  # type: ignore[no-untyped-def]
     """Every decision form posts here; ``form_id`` says which form, for the error beside it."""
-    consensus_service.state(db.session, me(), article_id)  # 404 before reading the form
+    consensus_service.article_for_adjudication(db.session, me(), article_id)  # 404 first
     form = request.form
     form_id = form.get("form_id", "decision")
     try:

@@ -353,27 +353,16 @@ def claimreview_chunks(session: Session, article_id: int | None, *, base_url: st
                        **_options: Any) -> Iterator[str]:
     """schema.org ClaimReview JSON-LD, one per line: the rated assertions of published reports
     only, exactly as their public pages carry them (``/r/<slug>``)."""
-    from ..claimreview import RatedClaim, claim_reviews
     from ..models import Verdict
-    from .reports import article_report, publisher
+    from .reports import article_report, claim_reviews_of
 
-    info = publisher(session)
     stmt = select(Verdict).where(Verdict.state == "published")
     if article_id is not None:
         stmt = stmt.where(Verdict.article_id == article_id)
+    site = base_url.rstrip("/").removesuffix("/api/v1")  # base_url names the API
     for verdict in session.scalars(stmt.order_by(Verdict.article_id)):
-        article = session.get(Article, verdict.article_id)
-        report = article_report(session, article, public=True)
-        site = base_url.rstrip("/").removesuffix("/api/v1")  # base_url names the API
-        url = f"{site}/r/{verdict.slug}"
-        for review in claim_reviews(
-                [RatedClaim(f"assertion-{a.id}", a.quote, report.ratings[a.id].rating,
-                            report.ratings[a.id].explanation)
-                 for a in report.assertions if a.id in report.ratings],
-                scale=info["scale"], report_url=url, published=verdict.published_at,
-                publisher_name=info["name"], publisher_url=info["url"],
-                source_url=article.source_url, source_publisher=article.publisher,
-                source_date=article.published_at.isoformat() if article.published_at else None):
+        report = article_report(session, session.get(Article, verdict.article_id), public=True)
+        for review in claim_reviews_of(session, report, f"{site}/r/{verdict.slug}"):
             yield json.dumps(review, ensure_ascii=False) + "\n"
 
 

@@ -10,7 +10,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import TAGS, Article, Assertion, AssertionRating, Assignment, Verdict, utcnow
+from ..claimreview import RatedClaim, claim_reviews
+from ..models import (TAGS, Article, Assertion, AssertionRating, Assignment, User, Verdict,
+                      utcnow)
 from .policy import (PUBLISHER_NAME, PUBLISHER_URL, RATING_SCALE, SHOW_REVIEWER_NAMES,
                      get_setting)
 
@@ -47,10 +49,9 @@ def article_report(session: Session, article: Article, *, public: bool) -> Repor
         basis, shown = ("reviewer" if len(owners) == 1 else "reviewers"), reviewed
     ratings = {r.assertion_id: r for r in session.scalars(select(AssertionRating).where(
         AssertionRating.assertion_id.in_([a.id for a in shown])))} if shown else {}
-    names = sorted(session.scalars(
-        select(Assignment.reviewer_id).where(Assignment.article_id == article.id)).all())
-    reviewers = sorted({a.reviewer.username for a in reviewed}
-                       | {n for n in _usernames(session, names)})
+    assigned = session.scalars(select(User.username).join(
+        Assignment, Assignment.reviewer_id == User.id).where(Assignment.article_id == article.id))
+    reviewers = sorted({a.reviewer.username for a in reviewed} | set(assigned))
     if public and not get_setting(session, SHOW_REVIEWER_NAMES):
         reviewers = []
     verdict = session.scalar(select(Verdict).where(Verdict.article_id == article.id))
@@ -59,17 +60,23 @@ def article_report(session: Session, article: Article, *, public: bool) -> Repor
     return report
 
 
-def _usernames(session: Session, user_ids: list[int]) -> list[str]:
-    from ..models import User
-
-    if not user_ids:
+def claim_reviews_of(session: Session, report: Report, report_url: str) -> list[dict[str, Any]]:
+    """The ClaimReview of each rated assertion of a published report (none otherwise), as its
+    public page at ``report_url`` carries them and the ``claimreview`` export writes them."""
+    verdict = report.verdict
+    if verdict is None or verdict.published_at is None:
         return []
-    return list(session.scalars(select(User.username).where(User.id.in_(user_ids))))
-
-
-def publisher(session: Session) -> dict[str, Any]:
-    return {"name": get_setting(session, PUBLISHER_NAME), "url": get_setting(session, PUBLISHER_URL),
-            "scale": list(get_setting(session, RATING_SCALE))}  # type: ignore[call-overload]
+    article = report.article
+    return claim_reviews(
+        [RatedClaim(f"assertion-{a.id}", a.quote, report.ratings[a.id].rating,
+                    report.ratings[a.id].explanation)
+         for a in report.assertions if a.id in report.ratings],
+        scale=list(get_setting(session, RATING_SCALE)),  # type: ignore[call-overload]
+        report_url=report_url, published=verdict.published_at,
+        publisher_name=str(get_setting(session, PUBLISHER_NAME)),
+        publisher_url=str(get_setting(session, PUBLISHER_URL)),
+        source_url=article.source_url, source_publisher=article.publisher,
+        source_date=article.published_at.isoformat() if article.published_at else None)
 
 
 # -- The project report: one row per article ---------------------------------------------------

@@ -11,7 +11,6 @@ from flask import (Blueprint, Response, redirect, render_template, request, stre
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from ..claimreview import RatedClaim, claim_reviews
 from ..db import db
 from ..highlights import Span, render_highlighted
 from ..models import TAGS, Article, User
@@ -42,17 +41,8 @@ def _render(report: reports_service.Report, *, public: bool, status: int = 200, 
                "claim_reviews": Markup(""), "verdict_scale": [], "errors": {}, "form": {}}
     verdict = report.verdict
     if public and verdict is not None and verdict.published_at is not None:
-        info = reports_service.publisher(db.session)
         url = url_for("reports.public_report", slug=verdict.slug, _external=True)
-        reviews = claim_reviews(
-            [RatedClaim(f"assertion-{a.id}", a.quote, report.ratings[a.id].rating,
-                        report.ratings[a.id].explanation)
-             for a in report.assertions if a.id in report.ratings],
-            scale=info["scale"], report_url=url, published=verdict.published_at,
-            publisher_name=info["name"], publisher_url=info["url"],
-            source_url=report.article.source_url, source_publisher=report.article.publisher,
-            source_date=(report.article.published_at.isoformat()
-                         if report.article.published_at else None))
+        reviews = reports_service.claim_reviews_of(db.session, report, url)
         # JSON inside <script>: "</" must not close the element.
         context["claim_reviews"] = Markup("".join(
             '<script type="application/ld+json">'
@@ -71,10 +61,10 @@ REPORT_RESAMPLES = 300  # enough for a report's interval; the dashboard uses mor
 
 def _agreement(report: reports_service.Report) -> dict[str, Any] | None:
     """How the article's reviewers agreed (their submitted work), when two or more did."""
-    figures = supervision_service.article_agreement(db.session, report.article.id,
-                                                    resamples=REPORT_RESAMPLES)
-    if len(figures.get("reviewers", [])) < 2:
-        return None
+    work = supervision_service.load_article(db.session, report.article.id)
+    if len(work.reviewers) < 2:
+        return None  # nothing to compare: no bootstrap run
+    figures = supervision_service.measure_article(work, resamples=REPORT_RESAMPLES)
     measures = figures["measures"]
     return {"reviewers": len(figures["reviewers"]),
             "rows": [("Where they marked assertions (unitizing alpha)",

@@ -129,6 +129,8 @@ def render(record: RunRecord, plot_file: Path) -> str:
         + "\n\n" + _profiles(record) + "\n\n" + analysis.get("profile findings", ""),
         "## Changes made because of the profile\n\n"
         + analysis.get("changes made because of the profile", "_None written._"),
+        "## Agreement at scale\n\n" + analysis.get("method: agreement", "") + "\n\n"
+        + _agreement_table(record) + "\n\n" + analysis.get("agreement findings", ""),
         _missed_targets(record, analysis),
         "## Corpus\n\n" + analysis.get("method: corpus", "") + "\n\n" + _corpus_table(record),
     ]
@@ -289,6 +291,32 @@ def _missed_targets(record: RunRecord, analysis: dict[str, str]) -> str:
                      + analysis.get(f"missed: {group}".lower(),
                                     "_No analysis written for this one yet._"))
     return "\n\n".join(lines)
+
+
+AGREEMENT_TARGET_SECONDS = 5.0
+
+
+def _agreement_table(record: RunRecord) -> str:
+    """Cold and warm pooled agreement per database, against the 5 s target."""
+    if not record.agreement:
+        return "_Not measured in this run (`python -m benchmarks.agreement --update-results`)._"
+    lines = ["| database | articles compared | assertions | cold | warm (cached) | target 5 s "
+             "| peak RSS | one article (1,000 assertions) cold → warm |",
+             "|---|---:|---:|---:|---:|---|---:|---:|"]
+    for row in record.agreement:
+        compared = row.get("compared", row["articles"])
+        warm = row.get("warm_seconds")
+        judged = warm if warm is not None else row["cold_seconds"]
+        ratio = f"{judged / AGREEMENT_TARGET_SECONDS:.2f}× of it"
+        met = "met" if judged <= AGREEMENT_TARGET_SECONDS else "missed"
+        rss = row.get("peak_rss_mib_after_cold", row.get("peak_rss_mib", 0.0))
+        heavy = (f"{row['heavy_article_cold_ms']:,.0f} → {row['heavy_article_warm_ms']:,.1f} ms"
+                 if "heavy_article_cold_ms" in row else "")
+        lines.append(f"| {row['database']} | {compared:,} | {row.get('assertions', '')} "
+                     f"| {row['cold_seconds']:.2f} s | "
+                     f"{'' if warm is None else f'{warm:.2f} s'} | {met} ({ratio}) "
+                     f"| {rss:.0f} MiB | {heavy} |")
+    return "\n".join(lines)
 
 
 def _corpus_table(record: RunRecord) -> str:

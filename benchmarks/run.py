@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 from workbench.db import make_engine
 from workbench.migrate import upgrade
 
-from . import machine, report
+from . import agreement, machine, report
 from .accounts import PASSWORD, SUPERVISOR, Accounts, create_accounts
 from .corpus import CorpusGenerator, CorpusSpec
 from .databases import DATABASE_LABELS, PG_ADMIN_URL, fresh_database, postgres_available
@@ -56,6 +56,7 @@ class Plan:
     profile_clients: int = 4
     client: str = "wrk"
     results_path: Path = RESULTS_PATH
+    agreement_articles: int = 10_000
 
 
 def parse_plan(argv: Sequence[str] | None) -> Plan:
@@ -72,7 +73,7 @@ def parse_plan(argv: Sequence[str] | None) -> Plan:
     plan = Plan(client=args.client)
     if args.quick:
         plan = Plan(sizes=(1_000, 3_000), seconds=2.0, list_seconds=1.0, warmup_seconds=1.0,
-                    save_targets_per_channel=1_000, client=args.client,
+                    save_targets_per_channel=1_000, client=args.client, agreement_articles=1_000,
                     results_path=OUT_DIR / "RESULTS-quick.md")
     changes: dict[str, object] = {}
     if args.sizes:
@@ -247,6 +248,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with fresh_database(kind, scratch) as url:
             bench.measure_database(kind, url)
     bench.measure_floor("floor (end of run)", clients=(8,))
+    print("==> Agreement at scale (benchmarks/agreement.py)")
+    record.agreement = agreement.measure_all(plan.databases, scratch, plan.agreement_articles)
     record.minutes = (time.monotonic() - started) / 60
     record.finished_at = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     written = report.write_all(record, plan.results_path)

@@ -15,6 +15,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from workbench.agreement import (
+    summed_figures,
     LEVELS,
     NO_PAIRABLE_UNITS,
     ONE_CODER,
@@ -666,3 +667,58 @@ def test_krippendorff_2011_example_matches_package(level: str) -> None:
     matrix = np.array([[np.nan if v is None else v for v in row] for row in KRIPPENDORFF_2011], dtype=float)
     theirs = krippendorff.alpha(reliability_data=matrix, level_of_measurement=level)
     assert krippendorff_alpha(KRIPPENDORFF_2011, level) == pytest.approx(float(theirs), abs=1e-9)
+
+
+# -- Measures finished from sums (the pooled figures' bootstrap) --------------------------------------
+
+def mean_and_share(sums):
+    """The mean of x and the share of units with x > 2, from (sum x, count, count x > 2)."""
+    total, count, big = sums
+    return {"mean": total / count if count else NotEnoughData("no units"),
+            "share": big / count if big else NotEnoughData("nothing above 2")}
+
+
+VALUES = [0.5, 1.0, 2.0, 3.5, 4.0, 1.5, 0.0, 2.5, 3.0, 5.0, 1.0, 2.0]
+ROWS = [[x, 1.0, float(x > 2)] for x in VALUES]
+
+
+def test_summed_figures_resample_units_as_a_direct_bootstrap_would(monkeypatch) -> None:
+    import numpy as np
+
+    from workbench import agreement as module
+
+    monkeypatch.setattr(module, "_WEIGHTS_PER_CHUNK", 10**9)  # one draw for all resamples
+    figures = summed_figures(mean_and_share, ROWS, width=3, seed=7, resamples=400)
+    assert figures["mean"]["value"] == pytest.approx(sum(VALUES) / len(VALUES))
+    assert figures["share"]["value"] == pytest.approx(5 / 12)
+    # The same resamples drawn by hand: each resample's units, then the plain mean.
+    drawn = np.random.Generator(np.random.PCG64(7)).integers(0, 12, size=(400, 12))
+    means = sorted(float(np.mean([VALUES[i] for i in row])) for row in drawn)
+    assert figures["mean"]["ci95"] == pytest.approx([float(np.percentile(means, 2.5)),
+                                                     float(np.percentile(means, 97.5))])
+    assert figures["mean"]["n"] == 12 and figures["mean"]["reason"] is None
+
+
+def test_summed_figures_are_seeded_in_chunks_and_give_reasons(monkeypatch) -> None:
+    from workbench import agreement as module
+
+    monkeypatch.setattr(module, "_WEIGHTS_PER_CHUNK", 30)  # a few resamples per product
+    first = summed_figures(mean_and_share, ROWS, width=3, seed=3, resamples=300)
+    assert summed_figures(mean_and_share, ROWS, width=3, seed=3, resamples=300) == first
+    assert summed_figures(mean_and_share, ROWS, width=3, seed=4, resamples=300) != first
+    low, high = first["mean"]["ci95"]
+    assert low < first["mean"]["value"] < high
+    none_big = [[x, 1.0, 0.0] for x in VALUES]
+    assert summed_figures(mean_and_share, none_big, width=3, resamples=50)["share"] == {
+        "value": None, "ci95": None, "n": 12, "reason": "nothing above 2"}
+    assert summed_figures(mean_and_share, [], width=3)["mean"] == {
+        "value": None, "ci95": None, "n": 0, "reason": "no units"}
+    few = summed_figures(mean_and_share, ROWS[:4], width=3, resamples=100)["mean"]
+    assert few["reason"] == "only 4 units: too few to trust" and few["ci95"] is not None
+    # When fewer than half of the resamples give a value there is no interval: here only those
+    # drawing exactly five big units of twelve do (about a quarter).
+    def exactly_five(sums):
+        return {"m": sums[0] / sums[1] if sums[2] == 5 else NotEnoughData("not five")}
+
+    picky = summed_figures(exactly_five, ROWS, width=3, resamples=200)["m"]
+    assert picky["value"] == pytest.approx(sum(VALUES) / 12) and picky["ci95"] is None

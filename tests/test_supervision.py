@@ -397,3 +397,88 @@ def test_article_page_with_nobody_to_compare_and_a_bad_flag(newsroom, page_as):
     assert page.get(f"/articles/{newsroom['other']}/agreement?include_unsubmitted=2"
                     ).status_code == 422
     assert page.get("/articles/999999/agreement").status_code == 404
+
+
+# -- The agreement cache ---------------------------------------------------------------------------
+
+def cache_rows(app: Any) -> dict[int, Any]:
+    from workbench.db import db
+    from workbench.models import AgreementCache
+
+    with app.app_context():
+        return {row.article_id: (row.fingerprint, row.figures is not None,
+                                 row.contribution is not None)
+                for row in db.session.query(AgreementCache)}
+
+
+def test_figures_are_kept_until_the_submitted_work_changes(newsroom, app):
+    sue, alice = newsroom["clients"]["sue"], newsroom["clients"]["alice"]
+    article = newsroom["article"]
+    first = sue.get(f"/articles/{article}/agreement").json
+    fingerprint, has_figures, _ = cache_rows(app)[article]
+    assert has_figures
+    assert sue.get(f"/articles/{article}/agreement").json == first
+    assert cache_rows(app)[article][0] == fingerprint  # served, not recomputed
+    # Alice's review reopened: she drops her unmatched assertion and submits again.
+    assert sue.post(f"/articles/{article}/assignments/alice/reopen",
+                    json={"reason": "check the last sentence"}).status_code == 200
+    mine = alice.get(f"/articles/{article}/assertions").json["items"]
+    lone = next(a for a in mine if a["quote"] == "Nobody checked the data")
+    assert alice.delete(f"/assertions/{lone['id']}").status_code == 204
+    # While reopened, alice's work is not compared: nobody to compare bob with.
+    alone = sue.get(f"/articles/{article}/agreement").json
+    assert alone["reviewers"] == ["bob"]
+    assert alice.post(f"/articles/{article}/submit").status_code == 200
+    again = sue.get(f"/articles/{article}/agreement").json
+    assert again["reviewers"] == ["alice", "bob"]
+    assert cache_rows(app)[article][0] != fingerprint
+    before, after = (x["measures"]["disagreements"] for x in (first, again))
+    assert after["missing"] == before["missing"] - 1 and after["agree"] == before["agree"]
+
+
+def test_pooled_figures_use_and_refresh_the_cache(newsroom, app):
+    sue = newsroom["clients"]["sue"]
+    article = newsroom["article"]
+    pooled = sue.get("/agreement").json
+    assert cache_rows(app)[article][2]  # contribution stored
+    assert sue.get("/agreement").json == pooled
+    # The article's own figures and its contribution share one row and one fingerprint.
+    single = sue.get(f"/articles/{article}/agreement").json
+    fingerprint, has_figures, has_contribution = cache_rows(app)[article]
+    assert has_figures and has_contribution
+    assert (pooled["measures"]["alpha_unitizing"]["overall"]["value"]
+            == pytest.approx(single["measures"]["alpha_unitizing"]["overall"]["value"]))
+    assert sue.post(f"/articles/{article}/assignments/bob/reopen",
+                    json={"reason": "again"}).status_code == 200
+    assert sue.get("/agreement").json["articles"] == 0
+    assert newsroom["clients"]["bob"].post(f"/articles/{article}/submit").status_code == 200
+    assert sue.get("/agreement").json == pooled  # the same work again: the same figures
+
+
+def test_a_stale_cache_row_is_never_served(newsroom, app):
+    from workbench.db import db
+    from workbench.models import AgreementCache
+
+    sue = newsroom["clients"]["sue"]
+    article = newsroom["article"]
+    honest = sue.get(f"/articles/{article}/agreement").json
+    with app.app_context():
+        row = db.session.get(AgreementCache, article)
+        row.fingerprint = "0" * 64
+        row.figures = '{"forged": true}'
+        db.session.commit()
+    assert sue.get(f"/articles/{article}/agreement").json == honest
+
+
+def test_a_cache_write_that_cannot_take_the_lock_still_answers(newsroom, app, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    def locked(*args: Any, **kwargs: Any) -> None:
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(supervision, "_upsert", locked)
+    sue = newsroom["clients"]["sue"]
+    response = sue.get(f"/articles/{newsroom['article']}/agreement")
+    assert response.status_code == 200 and response.json["reviewers"] == ["alice", "bob"]
+    assert sue.get("/agreement").status_code == 200
+    assert cache_rows(app) == {}  # nothing kept; computed again next time

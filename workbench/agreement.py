@@ -114,6 +114,17 @@ is missing or weak into one JSON-ready dict::
 For a coders × units matrix, pass the columns as units and transpose back in
 ``compute``, e.g. ``figure(lambda us: krippendorff_alpha(list(zip(*us))),
 list(zip(*data)))``.
+
+Measures finished from sums
+---------------------------
+When every unit is summarised by a vector of sufficient statistics and a
+measure is a function of their sum (pooled alphas, F1, the sentence kappas),
+``summed_figures(finish, rows, ...)`` draws all resamples at once
+(``numpy.random.Generator(PCG64(seed))``): each resample's unit counts form
+a row of a weight matrix, and one matrix product gives every resample's sums.
+``finish(sums)`` returns several named values (or :class:`NotEnoughData`)
+from one vector of sums, so the measures of one set of units share their
+resamples. The same data and seed give the same intervals.
 """
 
 from __future__ import annotations
@@ -125,6 +136,8 @@ from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from itertools import combinations
 from typing import Any, TypeVar
+
+import numpy as np
 
 __all__ = [
     "unitizing_parts",
@@ -140,6 +153,8 @@ __all__ = [
     "ONE_RATER",
     "SINGLE_CATEGORY",
     "bootstrap_ci",
+    "resampled_sums",
+    "summed_figures",
     "cohen_kappa",
     "figure",
     "fleiss_kappa",
@@ -565,11 +580,8 @@ def bootstrap_ci(
             continue
         if math.isfinite(value):
             values.append(value)
-    if not values or 2 * len(values) < resamples:
-        return None
-    values.sort()
-    tail = (1.0 - confidence) / 2.0
-    return _percentile(values, tail), _percentile(values, 1.0 - tail)
+    interval = _interval(values, resamples, confidence)
+    return None if interval is None else (interval[0], interval[1])
 
 
 def figure(
@@ -610,3 +622,86 @@ def figure(
         if n is not None and n < min_units:
             result["reason"] = f"only {n} units: too few to trust"
     return result
+
+
+# A finish function's answer: each named measure's value, or why it has none.
+Finished = dict[str, "float | NotEnoughData"]
+# Resamples × units weights per matrix product: bounds memory whatever the units' count.
+_WEIGHTS_PER_CHUNK = 2_000_000
+
+
+def _interval(values: list[float], resamples: int, confidence: float) -> list[float] | None:
+    if not values or 2 * len(values) < resamples:
+        return None
+    values.sort()
+    tail = (1.0 - confidence) / 2.0
+    return [_percentile(values, tail), _percentile(values, 1.0 - tail)]
+
+
+def resampled_sums(rows: Sequence[Sequence[float]], *, seed: int = 0,
+                   resamples: int = 1000) -> Iterable[np.ndarray]:
+    """The column sums of ``rows`` in each of ``resamples`` bootstrap resamples of the rows
+    (units drawn with replacement; seeded), as ``resamples × columns`` arrays in chunks."""
+    matrix = np.asarray(rows, dtype=np.float64)
+    units = len(matrix)
+    if units == 0:
+        return
+    rng = np.random.Generator(np.random.PCG64(seed))
+    per_chunk = max(1, min(resamples, _WEIGHTS_PER_CHUNK // units))
+    done = 0
+    while done < resamples:
+        count = min(per_chunk, resamples - done)
+        drawn = rng.integers(0, units, size=(count, units))
+        drawn += (np.arange(count) * units)[:, None]
+        weights = np.bincount(drawn.ravel(), minlength=count * units).reshape(count, units)
+        yield weights.astype(np.float64) @ matrix
+        done += count
+
+
+def summed_figures(
+    finish: Callable[[list[float]], Finished],
+    rows: Sequence[Sequence[float]],
+    *,
+    width: int,
+    seed: int = 0,
+    resamples: int = 1000,
+    min_units: int = 10,
+    confidence: float = 0.95,
+) -> dict[str, dict[str, Any]]:
+    """Figures (as :func:`figure`'s) of measures finished from the sum of units' vectors.
+
+    ``rows`` holds one vector of sufficient statistics per unit; ``finish(sums)`` gives each
+    named measure's value from a vector of column sums, or a :class:`NotEnoughData`. The value
+    is finished from the sum of all rows; the percentile interval from the bootstrap resamples
+    of the rows (see :func:`resampled_sums`), skipping those without a value, ``None`` when
+    fewer than half have one. ``width`` is the rows' length (the sums of no rows are zeros)."""
+    if resamples < 1:
+        raise ValueError("resamples must be at least 1")
+    if not 0.0 < confidence < 1.0:
+        raise ValueError("confidence must lie strictly between 0 and 1")
+    n = len(rows)
+    total = np.asarray(rows, dtype=np.float64).sum(axis=0) if n else np.zeros(width)
+    point = finish(total.tolist())
+    figures: dict[str, dict[str, Any]] = {}
+    samples: dict[str, list[float]] = {}
+    for name, value in point.items():
+        figures[name] = {"value": None, "ci95": None, "n": n, "reason": None}
+        if isinstance(value, NotEnoughData):
+            figures[name]["reason"] = str(value)
+        elif not math.isfinite(value):
+            figures[name]["reason"] = "not a finite number"
+        else:
+            figures[name]["value"] = float(value)
+            samples[name] = []
+    if samples:
+        for block in resampled_sums(rows, seed=seed, resamples=resamples):
+            for sums in block.tolist():
+                for name, value in finish(sums).items():
+                    if name in samples and not isinstance(value, NotEnoughData) \
+                            and math.isfinite(value):
+                        samples[name].append(float(value))
+    for name, values in samples.items():
+        figures[name]["ci95"] = _interval(values, resamples, confidence)
+        if n < min_units:
+            figures[name]["reason"] = f"only {n} units: too few to trust"
+    return figures

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .agreement import (NO_PAIRABLE_UNITS, NO_SUBJECTS, ONE_RATER, SINGLE_CATEGORY,
                         NotEnoughData)
@@ -119,19 +120,33 @@ def combine(units: Iterable[Stats]) -> Stats:
     return Stats(core, pairs, frozenset(raters))
 
 
-class CombineCache:
-    """``combine`` memoised on the identity of the units, for one list of units: the seeded
-    bootstrap draws the same resamples for every measure, so they share the sums."""
+def summed(columns: Iterable[Mapping[str, str | None]], layout: Layout) -> Stats:
+    """``combine`` of the columns' ``unit_stats``, each distinct column computed once: an
+    article's sentences repeat few label patterns (most are "none" for everyone)."""
+    patterns = Counter(tuple(sorted(column.items())) for column in columns)
+    if not patterns:
+        return Stats((), {}, frozenset())
+    core = [0.0] * layout.size
+    pairs: dict[Pair, list[int]] = {}
+    raters: set[int] = set()
+    for pattern, count in patterns.items():
+        unit = _pattern_stats(pattern, layout)
+        for i, x in enumerate(unit.core):
+            if x:
+                core[i] += count * x
+        for pair, cells in unit.pairs.items():
+            into = pairs.setdefault(pair, [0] * len(cells))
+            for i, x in enumerate(cells):
+                if x:
+                    into[i] += count * x
+        raters |= unit.raters
+    return Stats(tuple(core), {pair: tuple(cells) for pair, cells in pairs.items()},
+                 frozenset(raters))
 
-    def __init__(self) -> None:
-        self._sums: dict[tuple[int, ...], Stats] = {}
 
-    def __call__(self, units: Sequence[Stats]) -> Stats:
-        key = tuple(map(id, units))
-        found = self._sums.get(key)
-        if found is None:
-            found = self._sums[key] = combine(units)
-        return found
+@lru_cache(maxsize=4096)
+def _pattern_stats(pattern: tuple[tuple[str, str | None], ...], layout: Layout) -> Stats:
+    return unit_stats(dict(pattern), layout)
 
 
 def krippendorff_nominal(stats: Stats, layout: Layout) -> float:

@@ -3,8 +3,17 @@
 No Flask. The database is read with a few Core selects (assignments, bodies, assertions), grouped
 by article; everything after that works on plain data (``ArticleWork``) and calls the pure
 measures of ``workbench.agreement``. Every figure is ``agreement.figure``'s object
-``{"value", "ci95", "n", "reason"}`` with a seeded bootstrap, so the page and the API, which both
-call these functions, show the same numbers.
+``{"value", "ci95", "n", "reason"}`` with a seeded bootstrap, so the page, the report and the
+API, which all call these functions, show the same numbers.
+
+Pooled figures are finished from sums: each article is reduced once to its contribution
+(``article_contribution``: its strata, F1 sums, sentence statistics, per-pair counts,
+disagreements and confusion, plain JSON), and ``pool`` sums contributions, with one seeded
+bootstrap over articles shared by every pooled measure (``agreement.summed_figures``: all
+resamples' sums in one matrix product). Over submitted work, contributions and an article's
+own figures are kept in the agreement cache (``agreement_cache`` table) under a fingerprint of
+the work they were computed from (see "The agreement cache" below), so a dashboard over
+10,000 articles recomputes only the articles whose submitted work changed.
 
 Definitions
 -----------
@@ -48,18 +57,24 @@ Confusion
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+import orjson
+from sqlalchemy import case, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from .. import agreement, sentence_stats
 from ..agreement import NotEnoughData
-from ..models import TAGS, Article, Assertion, Assignment, AssignmentStatus, User
+from ..models import TAGS, AgreementCache, Article, Assertion, Assignment, AssignmentStatus, User
+from ..models.base import utcnow
 from ..text import split_sentences
 from ..values import ValueProblem, parse_int
 from .errors import NotFound, ValidationFailed
@@ -80,6 +95,9 @@ SEED = 20261202
 # SQLite allows 32766 bound parameters; stay far below.
 CHUNK = 900
 NOTHING_MARKED = "nobody marked anything"
+F1_MEASURES = (("exact", 0), ("overlap", 1))
+F1_WHICH = ("precision", "recall", "f1")
+SENTENCE_MEASURES = ("cohen", "fleiss", "krippendorff", "gwet")
 
 
 # -- Plain data -----------------------------------------------------------------------------------
@@ -195,23 +213,6 @@ def f1_items(links: Iterable[Link]) -> list[F1Item]:
     return items
 
 
-def _f1_measure(which: str, matched: int) -> Callable[[Sequence[F1Item]], float]:
-    """precision, recall or f1 from summed items; ``matched`` is 0 (exact) or 1 (overlap)."""
-
-    def measure(items: Sequence[F1Item]) -> float:
-        m = sum(item[matched] for item in items)
-        n1 = sum(item[2] for item in items)
-        n2 = sum(item[3] for item in items)
-        denominator = {"precision": n2, "recall": n1, "f1": n1 + n2}[which]
-        if denominator == 0:
-            raise NotEnoughData(NOTHING_MARKED if n1 + n2 == 0 else
-                                f"the {'second' if which == 'precision' else 'first'} "
-                                "reviewer marked nothing")
-        return (2 * m if which == "f1" else m) / denominator
-
-    return measure
-
-
 # -- Sentence labels -------------------------------------------------------------------------------
 
 def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -226,17 +227,35 @@ def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def sentence_labels(sentences: Sequence[tuple[int, int]], marks: Sequence[Mark]) -> list[str]:
     """Each sentence's label for one reviewer: the tag covering most of it, else ``none``."""
-    by_tag = {tag: _merged((m.start, m.end) for m in marks if m.tag == tag) for tag in TAGS}
+    cover = {tag: _coverage(sentences, _merged((m.start, m.end) for m in marks if m.tag == tag))
+             for tag in TAGS}
     labels = []
-    for start, end in sentences:
+    for i in range(len(sentences)):
         best, best_cover = NONE_LABEL, 0
-        for tag in TAGS:
-            cover = sum(max(0, min(end, e) - max(start, s)) for s, e in by_tag[tag]
-                        if s < end and e > start)
-            if cover > best_cover:
-                best, best_cover = tag, cover
+        for tag in TAGS:  # ties: the order of TAGS
+            if cover[tag][i] > best_cover:
+                best, best_cover = tag, cover[tag][i]
         labels.append(best)
     return labels
+
+
+def _coverage(sentences: Sequence[tuple[int, int]], merged: Sequence[tuple[int, int]]) -> list[int]:
+    """How many characters of each sentence the merged (sorted, disjoint) spans cover."""
+    out = []
+    first, previous = 0, 0
+    for start, end in sentences:
+        if start < previous:
+            first = 0  # out of order: search from the beginning again
+        previous = start
+        while first < len(merged) and merged[first][1] <= start:
+            first += 1
+        covered = 0
+        k = first
+        while k < len(merged) and merged[k][0] < end:
+            covered += max(0, min(end, merged[k][1]) - max(start, merged[k][0]))
+            k += 1
+        out.append(covered)
+    return out
 
 
 # A sentence as a unit: reviewer -> label (reviewers absent from the article are missing).
@@ -255,28 +274,6 @@ LAYOUT = sentence_stats.Layout(LABELS)
 def sentence_units(work: ArticleWork) -> list[sentence_stats.Stats]:
     """The article's sentences as bootstrap units: each one's sufficient statistics."""
     return [sentence_stats.unit_stats(column, LAYOUT) for column in sentence_columns(work)]
-
-
-def _sentence_measure(name: str, reviewers: Sequence[str], pair: tuple[str, str] | None = None,
-                      combine: Callable[[Sequence[sentence_stats.Stats]], sentence_stats.Stats]
-                      = sentence_stats.combine) -> Callable[[Sequence[Any]], float]:
-    """A sentence measure over units' statistics (sentences, or whole articles)."""
-    pairs = list(combinations(reviewers, 2))
-
-    def measure(units: Sequence[sentence_stats.Stats]) -> float:
-        if len(reviewers) < 2:
-            raise NotEnoughData(agreement.ONE_CODER if reviewers else agreement.NO_CODERS)
-        stats = combine(units)
-        if name == "cohen":
-            return (sentence_stats.cohen_kappa(stats, pair, LAYOUT) if pair
-                    else sentence_stats.mean_cohen(stats, pairs, LAYOUT))
-        if name == "fleiss":
-            return sentence_stats.fleiss_kappa(stats, LAYOUT)
-        if name == "krippendorff":
-            return sentence_stats.krippendorff_nominal(stats, LAYOUT)
-        return sentence_stats.gwet_ac1(stats, LAYOUT)
-
-    return measure
 
 
 # -- Unitizing alpha --------------------------------------------------------------------------------
@@ -333,64 +330,14 @@ def stratum(work: ArticleWork, category: str) -> tuple[Stratum, str | None]:
     return (work.length * do_num / do_den, work.length * de_num / de_den), None
 
 
-def _stratified_alpha(reasons: Sequence[str]) -> Callable[[Sequence[Stratum]], float]:
-    def measure(strata: Sequence[Stratum]) -> float:
-        usable = [s for s in strata if s is not None]
-        expected = sum(e for _, e in usable)
-        if not usable or expected <= 0:
-            raise NotEnoughData(reasons[0] if reasons else agreement.NO_PAIRABLE_UNITS)
-        return 1.0 - sum(o for o, _ in usable) / expected
-
-    return measure
-
-
 # -- Figures -----------------------------------------------------------------------------------------
 
 def _figure(compute: Callable[[list[T]], float], units: Sequence[T], resamples: int) -> dict[str, Any]:
     return agreement.figure(compute, list(units), seed=SEED, resamples=resamples)
 
 
-def _pooled(compute: Callable[[list[T]], float]) -> Callable[[list[list[T]]], float]:
-    """A measure over base items, applied to clusters (articles) of them."""
-    return lambda clusters: compute([item for cluster in clusters for item in cluster])
-
-
 def _not_available(reason: str) -> dict[str, Any]:
     return {"value": None, "ci95": None, "n": 0, "reason": reason}
-
-
-def _f1_figures(units: Sequence[Any], pooled: bool, resamples: int) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, matched in (("exact", 0), ("overlap", 1)):
-        out[name] = {}
-        for which in ("precision", "recall", "f1"):
-            measure = _f1_measure(which, matched)
-            out[name][which] = _figure(_pooled(measure) if pooled else measure, units, resamples)
-    return out
-
-
-def _sentence_figures(units: Sequence[sentence_stats.Stats], reviewers: Sequence[str],
-                      sentences: int, resamples: int,
-                      pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
-    combine = sentence_stats.CombineCache()
-
-    def fig(name: str, pair: tuple[str, str] | None = None) -> dict[str, Any]:
-        return _figure(_sentence_measure(name, reviewers, pair, combine), units, resamples)
-
-    return {
-        "units": sentences,
-        "cohen_kappa": fig("cohen"),
-        "cohen_by_pair": [{"reviewers": [a, b], "figure": fig("cohen", (a, b))}
-                          for a, b in pairs],
-        "fleiss_kappa": fig("fleiss"),
-        "krippendorff_alpha": fig("krippendorff"),
-        "gwet_ac1": fig("gwet"),
-    }
-
-
-def _summed(items: Sequence[F1Item]) -> list[F1Item]:
-    """An article's F1 items as one (its bootstrap unit when articles are resampled)."""
-    return [tuple(map(sum, zip(*items)))] if items else []  # type: ignore[list-item]
 
 
 def disagreement_counts(comparisons: Iterable[PairComparison]) -> dict[str, int]:
@@ -413,16 +360,23 @@ def measure_article(work: ArticleWork, *, resamples: int = RESAMPLES) -> dict[st
         units = blocks(work, ANY_TAG if category == ANY_TAG else None)
         alpha[category] = _figure(_blocks_alpha(category, work.reviewers), units, resamples)
     links = [link for c in comparisons for link in c.links]
-    pairs = [(c.first, c.second) for c in comparisons]
+    pairs = tuple((c.first, c.second) for c in comparisons)
+    sentences = sentence_units(work)
+    columns = _PoolColumns(pairs, tuple(sorted({m for u in sentences for m in u.raters})))
+    finish = _pooled_finish(columns, work.reviewers, dict.fromkeys((ANY_TAG, *TAGS)))
+    # Links are the F1 bootstrap's units, sentences the sentence measures'.
+    f1 = agreement.summed_figures(finish, [columns.f1_row(i) for i in f1_items(links)],
+                                  width=columns.width, seed=SEED, resamples=resamples)
+    by_sentence = agreement.summed_figures(finish, [columns.sentence_row(u) for u in sentences],
+                                           width=columns.width, seed=SEED, resamples=resamples)
     return {
         "article_id": work.article_id,
         "reviewers": list(work.reviewers),
         "measures": {
             "alpha_unitizing": {"overall": alpha[ANY_TAG],
                                 "by_tag": {tag: alpha[tag] for tag in TAGS}},
-            "span_f1": _f1_figures(f1_items(links), False, resamples),
-            "sentence": _sentence_figures(sentence_units(work), work.reviewers,
-                                          len(work.sentences), resamples, pairs),
+            "span_f1": _f1_section(f1),
+            "sentence": _sentence_section(by_sentence, pairs, len(work.sentences)),
             "disagreements": disagreement_counts(comparisons),
         },
     }
@@ -432,10 +386,23 @@ def article_agreement(session: Session, article_id: int, *, include_unsubmitted:
                       resamples: int = RESAMPLES) -> dict[str, Any]:
     """Agreement on one article: ``{"article_id", "reviewers", "measures"}``; NotFound if unknown.
 
-    The caller checks the right to see it (supervisors and admins)."""
-    return measure_article(load_article(session, article_id,
-                                        include_unsubmitted=include_unsubmitted),
-                           resamples=resamples)
+    Over submitted work (the default) the figures come from the agreement cache while the work
+    is unchanged. The caller checks the right to see it (supervisors and admins)."""
+    if include_unsubmitted or resamples != RESAMPLES:
+        return measure_article(load_article(session, article_id,
+                                            include_unsubmitted=include_unsubmitted),
+                               resamples=resamples)
+    fingerprint = fingerprints(session, [article_id]).get(article_id)
+    if fingerprint is None:
+        raise NotFound("No such article.")
+    row = session.get(AgreementCache, article_id)
+    if row is not None and row.fingerprint == fingerprint and row.figures is not None:
+        figures: dict[str, Any] = orjson.loads(row.figures)
+        return figures
+    figures = measure_article(load_article(session, article_id), resamples=resamples)
+    _store(session, [{"article_id": article_id, "fingerprint": fingerprint,
+                      "figures": orjson.dumps(figures).decode()}], "figures")
+    return figures
 
 
 def load_article(session: Session, article_id: int, *,
@@ -476,9 +443,14 @@ def project_agreement(session: Session, *, search: str | None = None,
     ``{"articles", "reviewers", "measures", "by_pair", "confusion", "ranked", "reviewer_counts"}``
     where ``articles`` counts the articles compared (two or more reviewers)."""
     ids = scope_ids(session, search=search, article_ids=article_ids)
-    works = load_work(session, ids, include_unsubmitted=include_unsubmitted)
+    if include_unsubmitted:
+        works = load_work(session, ids, include_unsubmitted=True)
+        contributions = [{**article_contribution(w), "article_id": w.article_id,
+                          "title": w.title} for w in works]
+    else:
+        contributions = cached_contributions(session, ids)
     return {
-        **measure_project(works, resamples=resamples, ranked_limit=ranked_limit),
+        **pool(contributions, resamples=resamples, ranked_limit=ranked_limit),
         "reviewer_counts": reviewer_counts(session, ids),
     }
 
@@ -486,70 +458,52 @@ def project_agreement(session: Session, *, search: str | None = None,
 def measure_project(works: Sequence[ArticleWork], *, resamples: int = RESAMPLES,
                     ranked_limit: int = 20) -> dict[str, Any]:
     """The pooled figures over articles with two or more reviewers (pure)."""
-    works = [w for w in works if len(w.reviewers) >= 2]
-    reviewers = sorted({r for w in works for r in w.reviewers})
-    comparisons = {w.article_id: pair_comparisons(w) for w in works}
-    columns = {w.article_id: sentence_columns(w) for w in works}
-    alpha: dict[str, Any] = {}
+    return pool([{**article_contribution(w), "article_id": w.article_id, "title": w.title}
+                 for w in works if len(w.reviewers) >= 2],
+                resamples=resamples, ranked_limit=ranked_limit)
+
+
+# -- An article's contribution to the pooled figures ------------------------------------------------
+#
+# Everything the pooled figures need of one article, as plain JSON (what the agreement cache
+# stores): per category its stratum of the stratified alpha, its F1 sums, its sentences' summed
+# statistics, per pair of reviewers its F1 sums and Cohen counts, its disagreement counts and its
+# share of the confusion tables. The pooled figures sum these; a resample sums them with weights.
+
+def article_contribution(work: ArticleWork) -> dict[str, Any]:
+    """One article's sufficient statistics for :func:`pool` (pure; JSON-ready)."""
+    comparisons = pair_comparisons(work)
+    columns = sentence_columns(work)
+    stats = sentence_stats.summed(columns, LAYOUT)
+    strata: dict[str, list[float] | None] = {}
+    reasons: dict[str, str | None] = {}
     for category in (ANY_TAG, *TAGS):
-        strata, reasons = [], []
-        for w in works:
-            share, reason = stratum(w, category)
-            strata.append(share)
-            if reason:
-                reasons.append(reason)
-        alpha[category] = (_figure(_stratified_alpha(reasons), strata, resamples) if works
-                           else _not_available(agreement.NO_CODERS))
-    f1_units = [_summed(f1_items(link for c in comparisons[w.article_id] for link in c.links))
-                for w in works]
-    pairs = sorted({(c.first, c.second) for cs in comparisons.values() for c in cs})
-    stats = {w.article_id: sentence_stats.combine(
-        sentence_stats.unit_stats(column, LAYOUT) for column in columns[w.article_id])
-        for w in works}
-    article_stats = [stats[w.article_id] for w in works]
-    sentences = sum(len(w.sentences) for w in works)
+        share, reasons[category] = stratum(work, category)
+        strata[category] = None if share is None else list(share)
     return {
-        "articles": len(works),
-        "reviewers": reviewers,
-        "measures": {
-            "alpha_unitizing": {"overall": alpha[ANY_TAG],
-                                "by_tag": {tag: alpha[tag] for tag in TAGS}},
-            "span_f1": _f1_figures(f1_units, True, resamples),
-            "sentence": _sentence_figures(article_stats, reviewers, sentences, resamples, pairs),
-            "disagreements": disagreement_counts(c for cs in comparisons.values() for c in cs),
-        },
-        "by_pair": by_pair(works, comparisons, stats, resamples),
-        "confusion": confusion(comparisons.values(), works, columns),
-        "ranked": ranked(works, comparisons, ranked_limit),
+        "reviewers": list(work.reviewers),
+        "sentences": len(work.sentences),
+        "assertions": sum(len(work.marks_of(r)) for r in work.reviewers),
+        "strata": strata,
+        "reasons": reasons,
+        "f1": _f1_sums(link for c in comparisons for link in c.links),
+        "core": list(stats.core),
+        "raters": sorted(stats.raters),
+        "pairs": [{"reviewers": [c.first, c.second], "f1": _f1_sums(c.links),
+                   "cells": list(stats.pairs.get((c.first, c.second), ()))}
+                  for c in comparisons],
+        "disagreements": disagreement_counts(comparisons),
+        "confusion": confusion(comparisons, work, columns),
     }
 
 
-def by_pair(works: Sequence[ArticleWork], comparisons: dict[int, list[PairComparison]],
-            stats: dict[int, sentence_stats.Stats], resamples: int) -> list[dict[str, Any]]:
-    """Reviewer × reviewer: overlap F1 and sentence kappa over the articles both reviewed
-    (articles resampled)."""
-    f1_units: dict[tuple[str, str], list[list[F1Item]]] = defaultdict(list)
-    kappa_units: dict[tuple[str, str], list[sentence_stats.Stats]] = defaultdict(list)
-    for w in works:
-        for c in comparisons[w.article_id]:
-            f1_units[(c.first, c.second)].append(_summed(f1_items(c.links)))
-            kappa_units[(c.first, c.second)].append(_pair_only(stats[w.article_id],
-                                                               (c.first, c.second)))
-    return [{"reviewers": [a, b], "articles": len(f1_units[(a, b)]),
-             "span_f1": _figure(_pooled(_f1_measure("f1", 1)), f1_units[(a, b)], resamples),
-             "cohen_kappa": _figure(_sentence_measure("cohen", [a, b], (a, b)),
-                                    kappa_units[(a, b)], resamples)}
-            for a, b in sorted(f1_units)]
+def _f1_sums(links: Iterable[Link]) -> list[int]:
+    """``(M_exact, M_overlap, n1, n2)`` summed over the links."""
+    return [sum(column) for column in zip(*f1_items(links))] or [0, 0, 0, 0]
 
 
-def _pair_only(stats: sentence_stats.Stats, pair: tuple[str, str]) -> sentence_stats.Stats:
-    """Just one pair's Cohen counts (all a pair's kappa needs; resamples then add less)."""
-    cells = stats.pairs.get(pair)
-    return sentence_stats.Stats((), {pair: cells} if cells else {}, stats.raters)
-
-
-def confusion(comparisons: Iterable[list[PairComparison]], works: Sequence[ArticleWork],
-              columns: dict[int, list[Column]]) -> dict[str, Any]:
+def confusion(comparisons: Iterable[PairComparison], work: ArticleWork,
+              columns: Sequence[Column]) -> dict[str, list[list[int]]]:
     """Symmetric tag confusion over matched assertions and over sentences (see the module)."""
     index = {label: i for i, label in enumerate(LABELS)}
     spans = [[0] * len(LABELS) for _ in LABELS]
@@ -559,28 +513,235 @@ def confusion(comparisons: Iterable[list[PairComparison]], works: Sequence[Artic
         table[index[x]][index[y]] += 1
         table[index[y]][index[x]] += 1
 
-    for cs in comparisons:
-        for c in cs:
-            for link in c.links:
-                first = link.first.tag if link.first else NONE_LABEL
-                second = link.second.tag if link.second else NONE_LABEL
-                add(spans, first, second)
-    for w in works:
-        for a, b in combinations(w.reviewers, 2):
-            for column in columns[w.article_id]:
-                add(sentences, column[a], column[b])
-    return {"labels": list(LABELS), "spans": spans, "sentences": sentences}
+    for c in comparisons:
+        for link in c.links:
+            add(spans, link.first.tag if link.first else NONE_LABEL,
+                link.second.tag if link.second else NONE_LABEL)
+    for a, b in combinations(work.reviewers, 2):
+        for column in columns:
+            add(sentences, column[a], column[b])
+    return {"spans": spans, "sentences": sentences}
 
 
-def ranked(works: Sequence[ArticleWork], comparisons: dict[int, list[PairComparison]],
-           limit: int) -> list[dict[str, Any]]:
+# -- Pooling contributions ----------------------------------------------------------------------
+
+def _f1_value(which: str, m: float, n1: float, n2: float) -> float | NotEnoughData:
+    denominator = {"precision": n2, "recall": n1, "f1": n1 + n2}[which]
+    if denominator == 0:
+        return NotEnoughData(NOTHING_MARKED if n1 + n2 == 0 else
+                             f"the {'second' if which == 'precision' else 'first'} "
+                             "reviewer marked nothing")
+    return (2 * m if which == "f1" else m) / denominator
+
+
+def _attempt(compute: Callable[[], float]) -> float | NotEnoughData:
+    try:
+        return compute()
+    except NotEnoughData as exc:
+        return exc
+
+
+@dataclass(frozen=True, slots=True)
+class _PoolColumns:
+    """Where each measure's sums sit in a pooled row (one row per article)."""
+
+    pairs: tuple[tuple[str, str], ...]
+    rater_counts: tuple[int, ...]
+
+    # 4 categories × (L D_o, L D_e, usable), then the F1 sums, the sentence core, Cohen cells
+    # per pair, and how many of the article's sentences had each number of raters.
+    alpha = 0
+    f1 = 3 * (1 + len(TAGS))
+    core = f1 + 4
+
+    @property
+    def cells(self) -> int:
+        return self.core + LAYOUT.size
+
+    @property
+    def raters(self) -> int:
+        return self.cells + len(self.pairs) * LAYOUT.k ** 2
+
+    @property
+    def width(self) -> int:
+        return self.raters + len(self.rater_counts)
+
+    def row(self, c: dict[str, Any]) -> list[float]:
+        """An article's row from its contribution."""
+        cells = {tuple(entry["reviewers"]): entry["cells"] for entry in c["pairs"]}
+        return self._row(c["strata"], c["f1"], c["core"], cells, c["raters"])
+
+    def f1_row(self, item: Sequence[int]) -> list[float]:
+        """A link's row (the unit of an article's F1 bootstrap)."""
+        return self._row(None, item, None, {}, ())
+
+    def sentence_row(self, stats: sentence_stats.Stats) -> list[float]:
+        """A sentence's row (the unit of an article's sentence bootstrap)."""
+        return self._row(None, None, stats.core, stats.pairs, stats.raters)
+
+    def _row(self, strata: dict[str, list[float] | None] | None, f1: Sequence[int] | None,
+             core: Sequence[float] | None, cells: dict[Any, Sequence[int]],
+             raters: Iterable[int]) -> list[float]:
+        row = [0.0] * self.width
+        for i, category in enumerate((ANY_TAG, *TAGS)):
+            share = strata[category] if strata else None
+            if share is not None:
+                row[3 * i:3 * i + 3] = [share[0], share[1], 1.0]
+        if f1:
+            row[self.f1:self.f1 + 4] = f1
+        if core:
+            row[self.core:self.core + LAYOUT.size] = core
+        width = LAYOUT.k ** 2
+        for k, pair in enumerate(self.pairs):
+            if cells.get(pair):
+                at = self.cells + k * width
+                row[at:at + width] = cells[pair]
+        for m in raters:
+            row[self.raters + self.rater_counts.index(m)] = 1.0
+        return row
+
+    def stats(self, sums: Sequence[float]) -> sentence_stats.Stats:
+        width = LAYOUT.k ** 2
+        pairs = {}
+        for k, pair in enumerate(self.pairs):
+            cells = sums[self.cells + k * width:self.cells + (k + 1) * width]
+            if any(cells):
+                pairs[pair] = tuple(cells)
+        raters = frozenset(m for k, m in enumerate(self.rater_counts) if sums[self.raters + k])
+        return sentence_stats.Stats(tuple(sums[self.core:self.core + LAYOUT.size]), pairs, raters)
+
+
+def _pooled_finish(columns: _PoolColumns, reviewers: Sequence[str],
+                   reasons: dict[str, str | None]) -> Callable[[list[float]], dict[str, Any]]:
+    """Every pooled measure from one vector of summed rows (the total or a resample)."""
+    all_pairs = list(combinations(reviewers, 2))
+
+    def finish(sums: list[float]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for i, category in enumerate((ANY_TAG, *TAGS)):
+            observed, expected, usable = sums[3 * i:3 * i + 3]
+            out[f"alpha:{category}"] = (
+                NotEnoughData(reasons[category] or agreement.NO_PAIRABLE_UNITS)
+                if not usable or expected <= 0 else 1.0 - observed / expected)
+        exact, overlap, n1, n2 = sums[columns.f1:columns.f1 + 4]
+        for name, matched in F1_MEASURES:
+            for which in F1_WHICH:
+                out[f"f1:{name}:{which}"] = _f1_value(which, (exact, overlap)[matched], n1, n2)
+        if len(reviewers) < 2:
+            few = NotEnoughData(agreement.ONE_CODER if reviewers else agreement.NO_CODERS)
+            for name in SENTENCE_MEASURES:
+                out[f"sentence:{name}"] = few
+            for pair in columns.pairs:
+                out[f"sentence:cohen:{pair}"] = few
+            return out
+        stats = columns.stats(sums)
+        out["sentence:cohen"] = _attempt(lambda: sentence_stats.mean_cohen(stats, all_pairs,
+                                                                           LAYOUT))
+        out["sentence:fleiss"] = _attempt(lambda: sentence_stats.fleiss_kappa(stats, LAYOUT))
+        out["sentence:krippendorff"] = _attempt(
+            lambda: sentence_stats.krippendorff_nominal(stats, LAYOUT))
+        out["sentence:gwet"] = _attempt(lambda: sentence_stats.gwet_ac1(stats, LAYOUT))
+        for pair in columns.pairs:
+            out[f"sentence:cohen:{pair}"] = _attempt(
+                lambda pair=pair: sentence_stats.cohen_kappa(stats, pair, LAYOUT))
+        return out
+
+    return finish
+
+
+def pool(contributions: Sequence[dict[str, Any]], *, resamples: int = RESAMPLES,
+         ranked_limit: int = 20) -> dict[str, Any]:
+    """The pooled figures from articles' contributions (each with ``article_id`` and ``title``),
+    articles resampled by one seeded bootstrap shared by every pooled measure (pure)."""
+    reviewers = sorted({r for c in contributions for r in c["reviewers"]})
+    pairs = tuple(sorted({tuple(p["reviewers"]) for c in contributions for p in c["pairs"]}))
+    columns = _PoolColumns(pairs, tuple(sorted({m for c in contributions for m in c["raters"]})))
+    reasons = {category: next((c["reasons"][category] for c in contributions
+                               if c["reasons"][category]), None)
+               for category in (ANY_TAG, *TAGS)}
+    rows = [columns.row(c) for c in contributions]
+    figures = agreement.summed_figures(_pooled_finish(columns, reviewers, reasons), rows,
+                                       width=columns.width, seed=SEED, resamples=resamples)
+    alpha = {category: figures[f"alpha:{category}"] if contributions
+             else _not_available(agreement.NO_CODERS) for category in (ANY_TAG, *TAGS)}
+    disagreements = dict.fromkeys(KINDS, 0)
+    disagreements["total"] = 0
+    tables = {"spans": _zeros(), "sentences": _zeros()}
+    for c in contributions:
+        for kind, count in c["disagreements"].items():
+            disagreements[kind] += count
+        for name, table in tables.items():
+            for row, more in zip(table, c["confusion"][name]):
+                row[:] = [x + y for x, y in zip(row, more)]
+    return {
+        "articles": len(contributions),
+        "reviewers": reviewers,
+        "measures": {
+            "alpha_unitizing": {"overall": alpha[ANY_TAG],
+                                "by_tag": {tag: alpha[tag] for tag in TAGS}},
+            "span_f1": _f1_section(figures),
+            "sentence": _sentence_section(figures, pairs,
+                                          sum(c["sentences"] for c in contributions)),
+            "disagreements": disagreements,
+        },
+        "by_pair": by_pair(contributions, pairs, resamples),
+        "confusion": {"labels": list(LABELS), **tables},
+        "ranked": ranked(contributions, ranked_limit),
+    }
+
+
+def _f1_section(figures: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return {name: {which: figures[f"f1:{name}:{which}"] for which in F1_WHICH}
+            for name, _ in F1_MEASURES}
+
+
+def _sentence_section(figures: dict[str, dict[str, Any]], pairs: Sequence[tuple[str, str]],
+                      units: int) -> dict[str, Any]:
+    return {
+        "units": units,
+        "cohen_kappa": figures["sentence:cohen"],
+        "cohen_by_pair": [{"reviewers": list(pair), "figure": figures[f"sentence:cohen:{pair}"]}
+                          for pair in pairs],
+        "fleiss_kappa": figures["sentence:fleiss"],
+        "krippendorff_alpha": figures["sentence:krippendorff"],
+        "gwet_ac1": figures["sentence:gwet"],
+    }
+
+
+def _zeros() -> list[list[int]]:
+    return [[0] * len(LABELS) for _ in LABELS]
+
+
+def by_pair(contributions: Sequence[dict[str, Any]], pairs: Sequence[tuple[str, str]],
+            resamples: int) -> list[dict[str, Any]]:
+    """Reviewer × reviewer: overlap F1 and sentence kappa over the articles both reviewed
+    (articles resampled)."""
+    rows: dict[tuple[str, str], list[list[float]]] = {pair: [] for pair in pairs}
+    width = LAYOUT.k ** 2
+    for c in contributions:
+        for entry in c["pairs"]:
+            rows[tuple(entry["reviewers"])].append(
+                [*entry["f1"], *(entry["cells"] or [0] * width)])
+    out = []
+    for pair in pairs:
+        def finish(sums: list[float], pair: tuple[str, str] = pair) -> dict[str, Any]:
+            cells = tuple(sums[4:])
+            stats = sentence_stats.Stats((), {pair: cells} if any(cells) else {}, frozenset())
+            return {"span_f1": _f1_value("f1", sums[1], sums[2], sums[3]),
+                    "cohen_kappa": _attempt(
+                        lambda: sentence_stats.cohen_kappa(stats, pair, LAYOUT))}
+
+        figures = agreement.summed_figures(finish, rows[pair], width=4 + width, seed=SEED,
+                                           resamples=resamples)
+        out.append({"reviewers": list(pair), "articles": len(rows[pair]), **figures})
+    return out
+
+
+def ranked(contributions: Sequence[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
     """Articles with the most disagreements first (then most assertions, then id)."""
-    rows = []
-    for w in works:
-        counts = disagreement_counts(comparisons[w.article_id])
-        assertions = sum(len(w.marks_of(r)) for r in w.reviewers)
-        rows.append({"article_id": w.article_id, "title": w.title, "reviewers": list(w.reviewers),
-                     "assertions": assertions, "disagreements": counts})
+    rows = [{"article_id": c["article_id"], "title": c["title"], "reviewers": c["reviewers"],
+             "assertions": c["assertions"], "disagreements": c["disagreements"]}
+            for c in contributions]
     rows.sort(key=lambda r: (-r["disagreements"]["total"], -r["assertions"], r["article_id"]))
     return rows[:limit]
 
@@ -734,6 +895,119 @@ def reviewer_counts(session: Session, article_ids: Sequence[int]) -> list[dict[s
         if row["submitted"]:
             row["per_submitted_article"] = row["assertions"] / row["submitted"]
     return [stats[name] for name in sorted(stats)]
+
+
+# -- The agreement cache ----------------------------------------------------------------------------
+#
+# Submitted work cannot change (edits answer 403 once a review is submitted), so an article's
+# agreement over its submitted work changes only when a review is submitted, reopened or
+# unassigned, or its reviewer renamed. The fingerprint hashes exactly what the figures are
+# computed from (the submitted reviewers, their assertions' ids, versions and count, the body's
+# length) so a change by any path, an import included, makes the cached row stale; no code has
+# to remember to clear it. Several servers may compute the same row at once: the write is an
+# upsert, and the last of equal answers wins.
+
+# Bump when a measure's definition changes: rows computed by older code are then stale.
+CACHE_VERSION = 1
+
+
+def fingerprints(session: Session, article_ids: Sequence[int]) -> dict[int, str]:
+    """The fingerprint of each existing article's submitted work (unknown ids left out)."""
+    out: dict[int, str] = {}
+    for chunk in _chunks(list(article_ids)):
+        out.update(_chunk_fingerprints(session, chunk, _reviewers(session, chunk, False)))
+    return out
+
+
+def _chunk_fingerprints(session: Session, chunk: Sequence[int],
+                        reviewers: dict[int, dict[int, str]]) -> dict[int, str]:
+    submitted = (select(Assignment.article_id, Assignment.reviewer_id)
+                 .where(Assignment.article_id.in_(chunk),
+                        Assignment.status == AssignmentStatus.submitted.value)
+                 .subquery())
+    work = {article_id: (count, last, versions) for article_id, count, last, versions
+            in session.execute(
+                select(Assertion.article_id, func.count(), func.max(Assertion.id),
+                       func.sum(Assertion.version))
+                .join(submitted, (submitted.c.article_id == Assertion.article_id)
+                      & (submitted.c.reviewer_id == Assertion.reviewer_id))
+                .where(Assertion.consensus.is_(False))
+                .group_by(Assertion.article_id))}
+    out = {}
+    for article_id, length in session.execute(
+            select(Article.id, func.length(Article.body)).where(Article.id.in_(chunk))):
+        key = [CACHE_VERSION, article_id, length, sorted(reviewers.get(article_id, {}).items()),
+               work.get(article_id, (0, 0, 0))]
+        out[article_id] = hashlib.sha256(json.dumps(key).encode()).hexdigest()
+    return out
+
+
+def cached_contributions(session: Session, article_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The pooled-figure contributions of the articles with two or more submitted reviewers,
+    in id order: from the cache where fresh, computed (and stored) where not."""
+    out: list[dict[str, Any]] = []
+    for chunk in _chunks(list(article_ids)):
+        reviewers = _reviewers(session, chunk, False)
+        compared = [i for i in chunk if len(reviewers.get(i, {})) >= 2]
+        if not compared:
+            continue
+        current = _chunk_fingerprints(session, compared, reviewers)
+        rows = session.execute(
+            select(AgreementCache.article_id, AgreementCache.fingerprint,
+                   AgreementCache.contribution)
+            .where(AgreementCache.article_id.in_(compared),
+                   AgreementCache.contribution.is_not(None)))
+        found = {article_id: orjson.loads(text) for article_id, fingerprint, text in rows
+                 if fingerprint == current.get(article_id)}
+        stale = [i for i in compared if i in current and i not in found]
+        if stale:
+            fresh = {w.article_id: article_contribution(w)
+                     for w in load_work(session, stale)}
+            _store(session, [{"article_id": i, "fingerprint": current[i],
+                              "contribution": orjson.dumps(c).decode()}
+                             for i, c in fresh.items()],
+                   "contribution")
+            found.update(fresh)
+        titles = dict(session.execute(select(Article.id, Article.title)
+                                      .where(Article.id.in_(list(found)))).all())
+        out.extend({**found[i], "article_id": i, "title": titles[i]}
+                   for i in compared if i in found)
+    return out
+
+
+def _store(session: Session, rows: list[dict[str, Any]], column: str) -> None:
+    """Upsert cache rows setting ``column`` ("figures" or "contribution"); the other is kept
+    while the fingerprint is the same and cleared when it changed.
+
+    Best effort, in a savepoint: the figures are already computed and answered whether or not
+    they are kept. A read request's SQLite snapshot that cannot become a writer (another
+    writer committed since it began) fails here with "database is locked"; the rows are then
+    simply computed again next time, never a failed request."""
+    if not rows:
+        return
+    savepoint = session.begin_nested()
+    try:
+        _upsert(session, rows, column)
+        savepoint.commit()
+    except OperationalError:
+        savepoint.rollback()
+
+
+def _upsert(session: Session, rows: list[dict[str, Any]], column: str) -> None:
+    other = "contribution" if column == "figures" else "figures"
+    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
+              else sqlite.insert)
+    table = AgreementCache.__table__
+    now = utcnow()
+    stmt = insert(table).values([{**row, "computed_at": now} for row in rows])
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.article_id],
+        set_={"fingerprint": stmt.excluded.fingerprint,
+              column: getattr(stmt.excluded, column),
+              other: case((table.c.fingerprint == stmt.excluded.fingerprint, table.c[other]),
+                          else_=None),
+              "computed_at": stmt.excluded.computed_at})
+    session.execute(stmt)
 
 
 __all__ = ["ArticleWork", "KINDS", "LABELS", "Link", "Mark", "article_agreement",

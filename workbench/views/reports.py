@@ -56,15 +56,12 @@ def _render(report: reports_service.Report, *, public: bool, status: int = 200, 
     return render_template("reports/article.html", **context), status
 
 
-REPORT_RESAMPLES = 300  # enough for a report's interval; the dashboard uses more
-
-
 def _agreement(report: reports_service.Report) -> dict[str, Any] | None:
-    """How the article's reviewers agreed (their submitted work), when two or more did."""
-    work = supervision_service.load_article(db.session, report.article.id)
-    if len(work.reviewers) < 2:
-        return None  # nothing to compare: no bootstrap run
-    figures = supervision_service.measure_article(work, resamples=REPORT_RESAMPLES)
+    """How the article's reviewers agreed (their submitted work), when two or more did: the
+    dashboard's own figures, from the agreement cache while the submitted work is unchanged."""
+    figures = supervision_service.article_agreement(db.session, report.article.id)
+    if len(figures["reviewers"]) < 2:
+        return None
     measures = figures["measures"]
     return {"reviewers": len(figures["reviewers"]),
             "rows": [("Where they marked assertions (unitizing alpha)",

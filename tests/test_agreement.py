@@ -10,11 +10,13 @@ import random
 from fractions import Fraction
 from itertools import combinations
 
+import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from workbench.agreement import (
+    UnitizingBlocks,
     summed_figures,
     LEVELS,
     NO_PAIRABLE_UNITS,
@@ -722,3 +724,61 @@ def test_summed_figures_are_seeded_in_chunks_and_give_reasons(monkeypatch) -> No
 
     picky = summed_figures(exactly_five, ROWS, width=3, resamples=200)["m"]
     assert picky["value"] == pytest.approx(sum(VALUES) / 12) and picky["ci95"] is None
+
+
+# -- Unitizing alpha over resampled blocks ------------------------------------------------------------
+
+@st.composite
+def unitized_blocks(draw):
+    """Blocks of a continuum with spans of coders a, b (and c, who may mark nothing)."""
+    out = []
+    for _ in range(draw(st.integers(1, 6))):
+        length = draw(st.integers(0, 30))
+        spans = []
+        for _ in range(draw(st.integers(0, 6)) if length else 0):
+            start = draw(st.integers(0, length - 1))
+            end = draw(st.integers(start, length))
+            spans.append((draw(st.sampled_from("ab")), start, end, draw(st.sampled_from("xy"))))
+        out.append((length, spans))
+    return out
+
+
+def concatenated(blocks, order):
+    offset, spans = 0, []
+    for i in order:
+        length, inside = blocks[i]
+        spans.extend((c, s + offset, e + offset, t) for c, s, e, t in inside)
+        offset += length
+    return offset, spans
+
+
+@settings(max_examples=300, deadline=None)
+@given(unitized_blocks(), st.data())
+def test_unitizing_blocks_alpha_is_the_alpha_of_the_concatenation(blocks, data) -> None:
+    order = data.draw(st.lists(st.integers(0, len(blocks) - 1), min_size=len(blocks),
+                               max_size=len(blocks)))
+    length, spans = concatenated(blocks, order)
+    try:
+        expected = unitizing_alpha(length, spans, "x", coders=["a", "b", "c"])
+    except NotEnoughData as exc:
+        with pytest.raises(NotEnoughData, match=str(exc)):
+            UnitizingBlocks(blocks, "x", ["a", "b", "c"]).alpha(np.array(order))
+        return
+    got = UnitizingBlocks(blocks, "x", ["a", "b", "c"]).alpha(np.array(order))
+    assert got == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+def test_unitizing_blocks_interval_is_seeded_and_brackets_the_value() -> None:
+    length, spans = krippendorff_1995()
+    cuts = [0, 6, 12, 18, length]
+    # Spans crossing a cut are left out: blocks are cut where no span crosses.
+    blocks = [(right - left, [(c, s - left, e - left, t) for c, s, e, t in spans
+                              if left <= s and e <= right])
+              for left, right in zip(cuts, cuts[1:])]
+    assert sum(b[0] for b in blocks) == length
+    resampled = UnitizingBlocks(blocks, "A", [])
+    whole = unitizing_alpha(length, [s for b in blocks for s in concatenated([b], [0])[1]], "A")
+    assert resampled.alpha(np.arange(len(blocks))) == pytest.approx(whole)
+    first = resampled.interval(seed=3, resamples=200)
+    assert first == resampled.interval(seed=3, resamples=200)
+    assert first != resampled.interval(seed=4, resamples=200)

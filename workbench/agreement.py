@@ -155,6 +155,7 @@ __all__ = [
     "bootstrap_ci",
     "resampled_sums",
     "summed_figures",
+    "UnitizingBlocks",
     "cohen_kappa",
     "figure",
     "fleiss_kappa",
@@ -592,6 +593,7 @@ def figure(
     resamples: int = 1000,
     min_units: int = 10,
     confidence: float = 0.95,
+    interval: Callable[[], list[float] | None] | None = None,
 ) -> dict[str, Any]:
     """One agreement figure as a JSON-ready dict.
 
@@ -603,6 +605,8 @@ def figure(
     on too few units. Without ``units``, ``compute()`` is called with no
     argument and there is no interval and no ``n``. When ``compute`` raises
     :class:`NotEnoughData`, ``value`` is ``None`` and ``reason`` its message.
+    ``interval``, when given, computes the interval instead of :func:`bootstrap_ci` (e.g.
+    :meth:`UnitizingBlocks.interval`, the same resampling without rebuilding each resample).
     """
     pool = None if units is None else list(units)
     n = None if pool is None else len(pool)
@@ -617,8 +621,10 @@ def figure(
         return result
     result["value"] = value
     if pool is not None:
-        interval = bootstrap_ci(compute, pool, seed=seed, resamples=resamples, confidence=confidence)
-        result["ci95"] = None if interval is None else [interval[0], interval[1]]
+        found = (interval() if interval is not None else
+                 bootstrap_ci(compute, pool, seed=seed, resamples=resamples,
+                              confidence=confidence))
+        result["ci95"] = None if found is None else [found[0], found[1]]
         if n is not None and n < min_units:
             result["reason"] = f"only {n} units: too few to trust"
     return result
@@ -705,3 +711,132 @@ def summed_figures(
         if n < min_units:
             figures[name]["reason"] = f"only {n} units: too few to trust"
     return figures
+
+
+# -- Unitizing alpha over resampled blocks ------------------------------------------------------------
+
+class UnitizingBlocks:
+    """Krippendorff's unitizing alpha of a continuum cut into blocks, for resamples of blocks.
+
+    A block is ``(length, spans)`` with spans ``(coder, start, end, category)`` relative to the
+    block and inside it (no span crosses a cut). A resample is a sequence of block indices,
+    concatenated in that order; ``alpha(order)`` is exactly ``unitizing_alpha`` of that
+    concatenation (in floating point), without building it: the observed disagreement is a sum
+    over blocks, the units' lengths a multiset union, and only the gaps at the cuts depend on
+    the order (a coder's gap at a block's end joins the next block's leading gap, across
+    blocks where the coder marked nothing)."""
+
+    def __init__(self, blocks: Sequence[tuple[int, Sequence[tuple[Hashable, int, int, Hashable]]]],
+                 category: Hashable, coders: Iterable[Hashable]) -> None:
+        self.coders = list(dict.fromkeys(coders))
+        for _, spans in blocks:
+            for span in spans:
+                if span[0] not in self.coders:
+                    self.coders.append(span[0])
+        count = len(blocks)
+        self.lengths = np.array([length for length, _ in blocks], dtype=np.float64)
+        self.observed = np.zeros(count)
+        coders_n = len(self.coders)
+        self.has = np.zeros((coders_n, count), dtype=bool)
+        self.lead = np.zeros((coders_n, count))
+        self.trail = np.zeros((coders_n, count))
+        unit_lengths, unit_blocks, gap_lengths, gap_blocks = [], [], [], []
+        for b, (length, spans) in enumerate(blocks):
+            records = []
+            for c, coder in enumerate(self.coders):
+                units = _merge([(s, e) for who, s, e, cat in spans
+                                if who == coder and cat == category and e > s])
+                records.append(_sections(units, length))
+                if units:
+                    self.has[c, b] = True
+                    self.lead[c, b] = units[0][0]
+                    self.trail[c, b] = length - units[-1][1]
+                    for (_, end), (start, _) in zip(units, units[1:]):
+                        if start > end:
+                            gap_lengths.append(start - end)
+                            gap_blocks.append(b)
+                    for s, e in units:
+                        unit_lengths.append(e - s)
+                        unit_blocks.append(b)
+            self.observed[b] = sum(_pair_disagreement(r1, r2)
+                                   for r1, r2 in combinations(records, 2))
+        self.unit_lengths = np.array(unit_lengths, dtype=np.float64)
+        self.unit_blocks = np.array(unit_blocks, dtype=np.int64)
+        self.gap_lengths = np.array(gap_lengths, dtype=np.float64)
+        self.gap_blocks = np.array(gap_blocks, dtype=np.int64)
+        ell = self.unit_lengths
+        self.cubic = ell * (ell - 1) * (2 * ell - 1) / 3
+        self.squares = ell * ell
+        self.falling = ell * (ell - 1)
+
+    def _joined_gaps(self, order: np.ndarray) -> np.ndarray:
+        """Every coder's gaps that touch a cut or an end of the continuum, in this order."""
+        out = []
+        lengths = self.lengths[order]
+        for c in range(len(self.coders)):
+            has = self.has[c, order]
+            positions = np.flatnonzero(has)
+            if positions.size == 0:
+                out.append(np.array([lengths.sum()]))
+                continue
+            cum = np.cumsum(np.where(has, 0.0, lengths))
+            lead = self.lead[c, order[positions]]
+            trail = self.trail[c, order[positions]]
+            between = np.diff(cum[positions])
+            out.append(np.concatenate((
+                [cum[positions[0]] + lead[0]],
+                trail[:-1] + between + lead[1:],
+                [trail[-1] + cum[-1] - cum[positions[-1]]])))
+        gaps = np.concatenate(out)
+        return gaps[gaps > 0]
+
+    def alpha(self, order: np.ndarray) -> float:
+        """``unitizing_alpha`` of the blocks concatenated in ``order``."""
+        m = len(self.coders)
+        if m == 0:
+            raise NotEnoughData(NO_CODERS)
+        if m == 1:
+            raise NotEnoughData(ONE_CODER)
+        weights = np.bincount(order, minlength=len(self.lengths)).astype(np.float64)
+        length = float(self.lengths @ weights)
+        if length == 0:
+            raise NotEnoughData(EMPTY_TEXT)
+        unit_weights = weights[self.unit_blocks]
+        n_c = float(unit_weights.sum())
+        if n_c == 0:
+            raise NotEnoughData(CATEGORY_UNUSED)
+        joined = self._joined_gaps(order)
+        gaps = np.concatenate((self.gap_lengths, joined))
+        gap_weights = np.concatenate((weights[self.gap_blocks], np.ones(joined.size)))
+        ranked = np.argsort(gaps, kind="stable")
+        gaps, gap_weights = gaps[ranked], gap_weights[ranked]
+        # Suffix sums over gaps g >= l: sum of w and of w g.
+        count_from = np.concatenate((np.cumsum(gap_weights[::-1])[::-1], [0.0]))
+        total_from = np.concatenate((np.cumsum((gap_weights * gaps)[::-1])[::-1], [0.0]))
+        first = np.searchsorted(gaps, self.unit_lengths, side="left")
+        room = total_from[first] - (self.unit_lengths - 1) * count_from[first]
+        expected = float(unit_weights @ ((n_c - 1) * self.cubic + self.squares * room))
+        if expected == 0:
+            raise NotEnoughData(NO_EXPECTED_DISAGREEMENT)
+        pairs = m * length * (m * length - 1) - float(unit_weights @ self.falling)
+        observed = float(self.observed @ weights)
+        d_o = 2 * observed / (m * (m - 1) * length * length)
+        d_e = 2 * expected / (length * pairs)
+        return 1.0 - d_o / d_e
+
+    def interval(self, *, seed: int = 0, resamples: int = 1000,
+                 confidence: float = 0.95) -> list[float] | None:
+        """The percentile bootstrap interval over resamples of the blocks (seeded)."""
+        count = len(self.lengths)
+        if count == 0:
+            return None
+        rng = np.random.Generator(np.random.PCG64(seed))
+        values = []
+        for order in rng.integers(0, count, size=(resamples, count)):
+            try:
+                value = self.alpha(order)
+            except NotEnoughData:
+                continue
+            if math.isfinite(value):
+                values.append(value)
+        return _interval(values, resamples, confidence)

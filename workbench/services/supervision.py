@@ -63,7 +63,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 from sqlalchemy import case, func, select
@@ -79,7 +79,6 @@ from ..text import split_sentences
 from ..values import ValueProblem, parse_int
 from .errors import NotFound, ValidationFailed
 
-T = TypeVar("T")
 
 NONE_LABEL = "none"
 LABELS = (*TAGS, NONE_LABEL)
@@ -332,10 +331,6 @@ def stratum(work: ArticleWork, category: str) -> tuple[Stratum, str | None]:
 
 # -- Figures -----------------------------------------------------------------------------------------
 
-def _figure(compute: Callable[[list[T]], float], units: Sequence[T], resamples: int) -> dict[str, Any]:
-    return agreement.figure(compute, list(units), seed=SEED, resamples=resamples)
-
-
 def _not_available(reason: str) -> dict[str, Any]:
     return {"value": None, "ci95": None, "n": 0, "reason": reason}
 
@@ -358,7 +353,10 @@ def measure_article(work: ArticleWork, *, resamples: int = RESAMPLES) -> dict[st
     alpha: dict[str, Any] = {}
     for category in (ANY_TAG, *TAGS):
         units = blocks(work, ANY_TAG if category == ANY_TAG else None)
-        alpha[category] = _figure(_blocks_alpha(category, work.reviewers), units, resamples)
+        resampled = agreement.UnitizingBlocks(units, category, work.reviewers)
+        alpha[category] = agreement.figure(
+            _blocks_alpha(category, work.reviewers), units, seed=SEED, resamples=resamples,
+            interval=lambda r=resampled: r.interval(seed=SEED, resamples=resamples))
     links = [link for c in comparisons for link in c.links]
     pairs = tuple((c.first, c.second) for c in comparisons)
     sentences = sentence_units(work)
@@ -908,7 +906,7 @@ def reviewer_counts(session: Session, article_ids: Sequence[int]) -> list[dict[s
 # upsert, and the last of equal answers wins.
 
 # Bump when a measure's definition changes: rows computed by older code are then stale.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 def fingerprints(session: Session, article_ids: Sequence[int]) -> dict[int, str]:

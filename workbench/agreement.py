@@ -125,6 +125,11 @@ a row of a weight matrix, and one matrix product gives every resample's sums.
 ``finish(sums)`` returns several named values (or :class:`NotEnoughData`)
 from one vector of sums, so the measures of one set of units share their
 resamples. The same data and seed give the same intervals.
+
+Unitizing alpha is not finished from sums (its expected disagreement pairs every unit with
+every gap, and gaps join across the cuts), but ``UnitizingBlocks`` resamples blocks of a
+continuum without rebuilding each resample: it keeps each block's observed disagreement,
+units and inner gaps, and joins only the gaps at the cuts per resample.
 """
 
 from __future__ import annotations

@@ -229,3 +229,17 @@ def test_vendor_files_come_from_node_modules(app):
         assert b"htmx" in response.data[:2000]
     assert client.get("/vendor/../package.json").status_code == 404
     assert client.get("/vendor/other.js").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/articles/{other}", "/articles/987654", "/no/such/page",
+                                  "/articles/{other}/report", "/agreement"])
+def test_what_a_reviewer_may_not_see_gets_the_workbench_404_page(rita, factory, path):
+    other = factory.article(body="Unassigned text.", title="Someone else's")
+    response = rita.get(path.format(other=other))
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert "<h1>Not found</h1>" in html
+    assert "spelling" not in html  # not Werkzeug's stock text
+    assert "Someone else" not in html
+    assert ("There is nothing to see at this address" in html or "No such article" in html)
+    assert 'href="/articles"' in html  # a way back

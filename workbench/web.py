@@ -9,7 +9,7 @@ from .config import MAX_INT
 from .db import db, read_phase, write_intent
 from .extensions import csrf, htmx, login_manager
 from .services import users as users_service
-from .services.errors import WorkbenchError
+from .services.errors import NotFound, WorkbenchError
 from .services.policy import project_access
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -180,8 +180,10 @@ def _service_error(error: WorkbenchError):  # type: ignore[no-untyped-def]
         from .api.errors import json_error
 
         return json_error(error)
-    return render_template("error.html", status=error.status,
-                           message=error.message), error.status
+    message = error.message
+    if isinstance(error, NotFound) and message == NotFound.default_message:
+        message = PAGE_MESSAGES[404]
+    return render_template("error.html", status=error.status, message=message), error.status
 
 
 def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
@@ -190,4 +192,19 @@ def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
 
         return json_http_error(error)
     status = error.code or 500
-    return render_template("error.html", status=status, message=error.description), status
+    message = error.description
+    if message == type(error).description:  # Werkzeug's stock text ("check your spelling")
+        message = PAGE_MESSAGES.get(status, message)
+    return render_template("error.html", status=status, message=message), status
+
+
+# The error page's words where Werkzeug's stock description would show.
+PAGE_MESSAGES = {
+    400: "The form or link was not complete (it may have expired): go back, reload the page "
+         "and try again.",
+    403: "Your account may not do this.",
+    404: "There is nothing to see at this address: it may have been removed, the link may be "
+         "mistyped, or it belongs to work your account cannot see.",
+    405: "This address cannot be used that way.",
+    413: "What was sent is too large.",
+}

@@ -29,8 +29,9 @@ class NotFound(WorkbenchError):
 
     status = 404
     code = "not_found"
+    default_message = "Not found."
 
-    def __init__(self, message: str = "Not found.") -> None:
+    def __init__(self, message: str = default_message) -> None:
         super().__init__(message)
 
 

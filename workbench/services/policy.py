@@ -172,7 +172,7 @@ def require(access: ArticleAccess | ProjectAccess, right: str, *,
         if right in VISIBLE_PROJECT_RIGHTS:
             default, code = VISIBLE_PROJECT_RIGHTS[right]
             raise Forbidden(message or default, code=code)
-        raise NotFound("Not found.")
+        raise NotFound()
     if not access.can_see:
         raise NotFound(not_found)
     if right == "can_see" or getattr(access, right):

@@ -14,8 +14,9 @@ setup: $(VENV)/.installed node_modules/.installed system-packages
 $(VENV)/.installed: pyproject.toml
 	@echo "==> Python packages into $(VENV)/"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install --quiet --upgrade pip
-	@$(PY) -m pip install --quiet --progress-bar off -e '.[test]'
+	@$(PY) -m pip install --quiet --upgrade pip >$(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }
+	@$(PY) -m pip install --quiet --progress-bar off -e '.[test]' >>$(VENV)/pip.log 2>&1 \
+	  || { cat $(VENV)/pip.log; exit 1; }
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -40,8 +41,9 @@ system-packages:
 run: setup
 	@$(WORKBENCH) db upgrade
 	@$(WORKBENCH) seed --demo
-	@echo "==> Serving the workbench on http://$(HOST):$(PORT)"
-	@$(WORKBENCH) run --host $(HOST) --port $(PORT)
+	@echo "==> Serving the workbench on http://$(HOST):$(PORT) (gunicorn, 2 workers; Ctrl-C stops it)"
+	@$(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers 2 --log-level warning \
+	  'workbench:create_app()'
 
 ## test: the whole suite on SQLite and on a fresh PostgreSQL database
 test: setup

@@ -30,6 +30,19 @@ def test_seed_loads_every_file_once_and_strips_boilerplate(app, factory):
         assert articles[0].title == "Mali gets Chinese military support, a hard blow to Algerian regime"
 
 
+def test_seed_takes_a_title_from_a_sidecar_file(app, factory, tmp_path):
+    (tmp_path / "a.txt").write_text("this MaliFacing a threat, Mali acts. " * 10 + "\n")
+    (tmp_path / "b.txt").write_text("Headline\n\nThe body of b.\n")
+    (tmp_path / "b.title").write_text("  An editor's\ntitle  \n")
+    result = app.test_cli_runner().invoke(args=["seed", "--dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "Seeds: 2 loaded" in result.output  # the .title file is not an article
+    with app.app_context():
+        titles = list(db.session.scalars(select(Article.title).order_by(Article.id)))
+    assert titles[0].startswith("Facing a threat, Mali acts.")
+    assert titles[1] == "An editor's title"
+
+
 def test_seed_demo_creates_accounts_once_and_assigns_reviewers(app, factory):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["seed", "--demo"])

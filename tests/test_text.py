@@ -479,9 +479,10 @@ class TestParseSeedFiles:
             assert boilerplate not in article.body
             assert boilerplate not in article.title
         # The file starts with a paragraph, not a headline: the title is its
-        # shortened first sentence and the paragraph stays in the body.
-        assert article.title.startswith("this MaliFacing a persistent terrorist threat for years")
-        assert article.title.endswith("…")
+        # shortened first sentence without the link words glued before it ("this Mali"),
+        # cut at a word boundary, and the paragraph stays in the body as it was.
+        assert article.title == ("Facing a persistent terrorist threat for years, Mali has "
+                                 "adopted a bold strategy to secure its territory, especially…")
         assert len(article.title) <= 120
         assert article.body.startswith("this MaliFacing a persistent terrorist threat for years")
         assert article.body.endswith("self-determination in matters of national security.")
@@ -495,6 +496,20 @@ class TestParseSeedFiles:
         assert len(sentences) > 5
         for sentence in sentences:
             assert body[sentence.start : sentence.end] == sentence.text
+
+
+@pytest.mark.parametrize("first, title", [
+    ("this MaliFacing a threat, Mali acts.", "Facing a threat, Mali acts."),
+    ("read more AlgeriaThis approach works.", "This approach works."),
+    # Not glued link words: a capital start, a name with an inner capital, glue too late.
+    ("McDonald opened a shop.", "McDonald opened a shop."),
+    ("Their MaliFacing plan.", "Their MaliFacing plan."),
+    ("the new iPhone sold out.", "the new iPhone sold out."),
+    ("one two three fourFive words.", "one two three fourFive words."),
+])
+def test_derived_titles_drop_glued_link_words(first: str, title: str) -> None:
+    paragraph = first + " " + "More text follows here. " * 10
+    assert parse_seed_text(paragraph).title == title
 
 
 class TestParseSeedText:

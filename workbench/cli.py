@@ -1,6 +1,7 @@
 """The ``workbench`` command: a Flask command group with the project's own commands."""
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -82,7 +83,8 @@ def db_check() -> None:
               help="Also create the demo accounts and assign every article to both reviewers.")
 @with_appcontext
 def seed(directory: Path, demo: bool) -> None:
-    """Load every text file in the seeds folder (idempotent, by content hash)."""
+    """Load every text file in the seeds folder (idempotent, by content hash). A file
+    ``NAME.title`` beside ``NAME.txt`` gives that article's title."""
     from .services.articles import create_article
 
     files = sorted(p for p in directory.iterdir() if p.is_file() and p.suffix in (".txt", ".md"))
@@ -90,6 +92,9 @@ def seed(directory: Path, demo: bool) -> None:
     with db.transaction() as session:
         for index, path in enumerate(files, start=1):
             parsed = parse_seed_text(path.read_text(encoding="utf-8"))
+            sidecar = path.with_suffix(".title")  # an editor's title beats the derived one
+            if sidecar.is_file() and (title := sidecar.read_text(encoding="utf-8").strip()):
+                parsed = dataclasses.replace(parsed, title=" ".join(title.split()))
             label = f"[{index}/{len(files)}] {path.name}"
             if session.scalar(select(Article.id).where(
                     Article.content_hash == content_hash(parsed.body))) is not None:

@@ -350,10 +350,29 @@ def _remove_trailing_boilerplate(lines: list[str]) -> list[str]:
     return lines
 
 
+# A word glued to the next one by a scraper: "MaliFacing", "AlgeriaThis" (lower, then Upper+lower).
+_GLUE = regex.compile(r"(?<=\p{Ll}{2})(?=\p{Lu}\p{Ll})")
+
+
+def _unglued_start(sentence: str) -> str:
+    """A first sentence without the link words a scraper glued before it ("this MaliFacing a
+    threat..." → "Facing a threat..."). Only a sentence that starts in lower case, with the
+    glue within its first three words, is cut: names such as "McDonald" stay whole."""
+    words = sentence.split(" ")
+    if not words or not words[0][:1].islower():
+        return sentence
+    for index, word in enumerate(words[:3]):
+        glue = _GLUE.search(word)
+        if glue:
+            return " ".join([word[glue.start():], *words[index + 1:]])
+    return sentence
+
+
 def _title_from_paragraph(paragraph: str) -> str:
-    # The first sentence, shortened at a word boundary if it is still too long.
+    # The first sentence cleaned of glued link words, shortened at a word boundary if it is
+    # still too long.
     sentences = split_sentences(paragraph)
-    first = _squash(sentences[0].text) if sentences else _squash(paragraph)
+    first = _unglued_start(_squash(sentences[0].text) if sentences else _squash(paragraph))
     if len(first) <= _MAX_DERIVED_TITLE:
         return first
     room = _MAX_DERIVED_TITLE - 1  # keep one code point for the ellipsis

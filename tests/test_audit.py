@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 from sqlalchemy import text
@@ -77,6 +78,29 @@ def test_audit_page_and_exports(busy_article, page_as):
     assert [e["action"] for e in lines] == ["evidence.create", "evidence.delete"]
 
 
+@pytest.mark.parametrize("query, field", [("article=abc", "article"), ("article=%EF%BC%91", "article"),
+                                          ("since=2024-13-01", "since"), ("until=tomorrow", "until")])
+def test_a_bad_filter_shows_its_error_and_no_events(busy_article, page_as, query, field):
+    boss = page_as("sue", "supervisor")
+    response = boss.get(f"/audit?{query}")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert f'id="{field}-error"' in html and 'aria-invalid="true"' in html
+    assert "<tbody>" not in html and "<code>assertion.update</code>" not in html  # no events
+    assert "Correct the filter above to see events." in html
+
+
+def test_audit_rows_name_users_and_show_the_quote_and_tag(busy_article, page_as, factory):
+    article_id, _ = busy_article
+    boss = page_as("sue", "supervisor")
+    factory.user("newcomer")
+    html = boss.get("/audit").get_data(as_text=True)
+    assert "assertion “Prices” (" in html
+    assert "user newcomer (reviewer)" in html
+    assert "assignment of rita" in html
+    assert not re.search(r">\s*user \d+", html)  # never "user 4"
+
+
 def test_nobody_can_change_the_trail_through_the_app(busy_article, api_as, app):
     boss = api_as("ada", "admin")
     event_id = boss.get("/audit?limit=1").json["items"][0]["id"]
@@ -127,3 +151,15 @@ def test_user_and_token_changes_are_audited(page_as, api_as, factory):
     assert rita.delete(f"/tokens/{token_id}").status_code == 204
     assert factory.audited("token.") == tokens_before + 2  # created, revoked
     assert rita.get("/tokens").status_code == 401  # the revoked token no longer works
+
+
+def test_the_htmx_filter_answers_with_the_fields_errors_too(busy_article, page_as):
+    boss = page_as("sue", "supervisor")
+    bad = boss.get("/audit?article=abc", headers={"HX-Request": "true"})
+    assert bad.status_code == 422
+    html = bad.get_data(as_text=True)
+    assert "<html" not in html  # a fragment, and with it the form swapped out of band
+    assert 'id="audit-filters"' in html and 'hx-swap-oob="true"' in html
+    assert 'id="article-error"' in html
+    good = boss.get("/audit?article=1", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'hx-swap-oob="true"' in good and 'id="article-error"' not in good

@@ -128,5 +128,32 @@ def event_dict(event: AuditEvent) -> dict[str, Any]:
             "before": event.before, "after": event.after}
 
 
+QUOTE_SHOWN = 60
+
+
+def describe(event: AuditEvent) -> str:
+    """What the event touched, in words a supervisor reads: the assertion's quote and tag, the
+    user's or reviewer's name, the evidence link, the verdict's rating (from the event's own
+    snapshots, so it stays true after the row is changed or deleted)."""
+    data = event.after or event.before or {}
+    kind = event.entity_type
+    if kind == "assertion" and data.get("quote") is not None:
+        quote = " ".join(str(data["quote"]).split())
+        if len(quote) > QUOTE_SHOWN:
+            quote = quote[:QUOTE_SHOWN - 1].rstrip() + "…"
+        return f"assertion “{quote}” ({data.get('tag', '?')})"
+    if kind == "user" and data.get("username"):
+        return f"user {data['username']}" + (f" ({data['role']})" if data.get("role") else "")
+    if kind == "assignment" and data.get("reviewer"):
+        return f"assignment of {data['reviewer']}"
+    if kind == "evidence" and data.get("url"):
+        return f"evidence {data['url']}" + (f" ({data['stance']})" if data.get("stance") else "")
+    if kind == "api_token" and data.get("user"):
+        return f"token “{data.get('label') or data.get('prefix', '')}” of {data['user']}"
+    if kind == "verdict" and data.get("rating"):
+        return f"verdict “{data['rating']}”"
+    return f"{kind} {event.entity_id}" if event.entity_id is not None else kind
+
+
 def action_names(session: Session) -> list[str]:
     return list(session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))

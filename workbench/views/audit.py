@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
 
@@ -26,24 +27,27 @@ CSV_COLUMNS = ["id", "at", "actor", "action", "entity_type", "entity_id", "artic
 @requires("can_read_audit")
 def audit_log():  # type: ignore[no-untyped-def]
     errors: dict[str, str] = {}
+    events: list[Any] = []
+    next_cursor = None
     try:
         filters = audit_service.parse_filter(request.args)
     except ValidationFailed as error:
+        # The message beside the field and no events: unfiltered events would read as results.
         errors[error.field or "form"] = error.message
-        filters = audit_service.AuditFilter()
-    events, next_cursor = audit_service.list_events(
-        db.session, filters, before_id=int_or_default(request.args.get("before"), None,
-                                                      minimum=1),
-        limit=AUDIT_PAGE_SIZE)
+    else:
+        events, next_cursor = audit_service.list_events(
+            db.session, filters, before_id=int_or_default(request.args.get("before"), None,
+                                                          minimum=1),
+            limit=AUDIT_PAGE_SIZE)
     context = {"events": events, "next_cursor": next_cursor, "filters": request.args,
-               "errors": errors, "actions": audit_service.action_names(db.session),
+               "errors": errors, "describe": audit_service.describe, "actions": audit_service.action_names(db.session),
                "users": [u.username for u in users_service.list_users(db.session)],
                "query": {k: v for k, v in request.args.items() if k != "before" and v}}
     status = 422 if errors else 200
     if is_fragment_request():
         from jinja2_fragments.flask import render_block
 
-        return render_block("admin/audit.html", "events", **context), status
+        return render_block("admin/audit.html", "events", fragment=True, **context), status
     return render_template("admin/audit.html", **context), status
 
 

@@ -52,7 +52,7 @@ class Plan:
     save_clients: tuple[int, ...] = (1, 8, 32)
     read_clients: tuple[int, ...] = (1, 8)
     reviewers: int = 16
-    save_targets_per_channel: int = 12_000
+    save_targets_per_channel: int = 40_000  # more than a database's save runs send
     profile_clients: int = 4
     client: str = "wrk"
     results_path: Path = RESULTS_PATH

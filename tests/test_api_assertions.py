@@ -114,9 +114,12 @@ def test_unknown_article_is_404(reviewer_api):
     assert response.status_code == 404
 
 
-def create(api, tag="sourced"):
+def create(api, tag="sourced", end=5):
+    """An assertion over the text's first ``end`` characters (a new ``end`` each time when
+    several are wanted: the same span and tag twice is refused)."""
+    body = api.get(f"/articles/{api.article_id}").json["body"]
     response = api.post(f"/articles/{api.article_id}/assertions",
-                        json={"start": 0, "end": 5, "quote": "Emoji", "tag": tag})
+                        json={"start": 0, "end": end, "quote": body[:end], "tag": tag})
     assert response.status_code == 201, response.json
     return response.json
 
@@ -203,9 +206,41 @@ def test_bad_evidence_is_422_and_not_saved(reviewer_api, factory, payload, field
 
 def test_list_of_assertions_paginates(reviewer_api):
     api = reviewer_api
-    ids = [create(api)["id"] for _ in range(3)]
+    ids = [create(api, end=end)["id"] for end in (3, 4, 5)]
     first = api.get(f"/articles/{api.article_id}/assertions?limit=2").json
     assert [a["id"] for a in first["items"]] == ids[:2]
     second = api.get(f"/articles/{api.article_id}/assertions?limit=2&cursor={first['next']}").json
     assert [a["id"] for a in second["items"]] == ids[2:]
     assert second["next"] is None
+
+
+def test_the_same_span_with_the_same_tag_twice_is_409_with_the_existing_id(reviewer_api, factory):
+    api = reviewer_api
+    _, start, end = phrase_offsets(api, "prices doubled")
+    span = {"start": start, "end": end, "quote": "prices doubled", "tag": "unsourced"}
+    first = api.post(f"/articles/{api.article_id}/assertions", json=span)
+    assert first.status_code == 201
+    count, events = factory.count(Assertion), factory.audited("assertion.create")
+    again = api.post(f"/articles/{api.article_id}/assertions", json={**span, "note": "again"})
+    assert again.status_code == 409
+    assert again.json["error"]["code"] == "duplicate"
+    assert again.json["current"] == {"id": first.json["id"]}
+    assert factory.count(Assertion) == count and factory.audited("assertion.create") == events
+    # Another tag over the same characters, or another extent, is a different assertion.
+    assert api.post(f"/articles/{api.article_id}/assertions",
+                    json={**span, "tag": "opinion"}).status_code == 201
+    assert api.post(f"/articles/{api.article_id}/assertions",
+                    json={**span, "end": end - 1, "quote": "prices double"}).status_code == 201
+    # Once deleted, the span may be saved again.
+    assert api.delete(f"/assertions/{first.json['id']}").status_code == 204
+    assert api.post(f"/articles/{api.article_id}/assertions", json=span).status_code == 201
+
+
+def test_another_reviewer_may_save_the_same_span(reviewer_api, api_as, factory):
+    api = reviewer_api
+    _, start, end = phrase_offsets(api, "The claim")
+    span = {"start": start, "end": end, "quote": "The claim", "tag": "sourced"}
+    assert api.post(f"/articles/{api.article_id}/assertions", json=span).status_code == 201
+    other = api_as("otto")
+    factory.assign(api.article_id, "otto")
+    assert other.post(f"/articles/{api.article_id}/assertions", json=span).status_code == 201

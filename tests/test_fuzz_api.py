@@ -197,6 +197,7 @@ def test_offsets_are_accepted_exactly_when_they_match(app: Flask,
     api, article_id, body = offsets_world
     n = len(body)
     outcomes: list[int] = []
+    saved: set[tuple[int, int]] = set()
 
     @settings(max_examples=150, deadline=None, derandomize=True, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -217,11 +218,16 @@ def test_offsets_are_accepted_exactly_when_they_match(app: Flask,
                             json={"start": start, "end": end, "quote": quote, "tag": "sourced"})
         after = _counts(app)
         outcomes.append(response.status_code)
-        if valid:
+        if valid and (start, end) in saved:
+            # The same span and tag again: refused, pointing at the first.
+            assert response.status_code == 409, response.get_data(as_text=True)
+            assert after == before
+        elif valid:
             assert response.status_code == 201, response.get_data(as_text=True)
             assert (response.json["start"], response.json["end"], response.json["quote"]) == \
                 (start, end, quote)
             assert after == (before[0] + 1, before[1], before[2] + 1)
+            saved.add((start, end))
         else:
             assert response.status_code == 422, response.get_data(as_text=True)
             assert response.json["error"]["field"] in ("start", "end", "quote")

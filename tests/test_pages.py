@@ -243,3 +243,20 @@ def test_what_a_reviewer_may_not_see_gets_the_workbench_404_page(rita, factory, 
     assert "Someone else" not in html
     assert ("There is nothing to see at this address" in html or "No such article" in html)
     assert 'href="/articles"' in html  # a way back
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_saving_the_same_span_and_tag_again_points_at_the_existing_card(rita, factory,
+                                                                        article_id, htmx):
+    start = BODY.index("prices doubled")
+    span = {"start": start, "end": start + 14, "quote": "prices doubled", "tag": "unsourced"}
+    assert rita.post(f"/articles/{article_id}/assertions", span).status_code == 302
+    (existing,) = [i for i, _ in marks(rita.get(f"/articles/{article_id}").get_data(as_text=True))]
+    events = factory.audited("assertion.create")
+    again = rita.post(f"/articles/{article_id}/assertions", {**span, "note": "twice"}, htmx=htmx)
+    assert again.status_code == 409
+    html = again.get_data(as_text=True)
+    assert "You already saved this span with this tag" in html
+    assert f'href="#assertion-{existing}">Go to that assertion</a>' in html
+    assert f'data-focus="assertion-{existing}"' in html
+    assert factory.count(Assertion) == 1 and factory.audited("assertion.create") == events

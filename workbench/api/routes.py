@@ -154,7 +154,9 @@ def get_article(article_id: int):  # type: ignore[no-untyped-def]
 @api_route(api, "/articles/<int:article_id>/assertions", "POST",
            summary="Tag a span of the article (its assigned reviewers)", request=AssertionIn,
            responses={201: ("The stored assertion", AssertionOut), 400: E400, 401: E401,
-                      403: E403, 404: E404, 422: E422})
+                      403: E403, 404: E404,
+                      409: ("The reviewer already saved this span with this tag; `current` "
+                            "holds its id", ConflictOut), 422: E422})
 def create_assertion(article_id: int):  # type: ignore[no-untyped-def]
     data = parse_body(AssertionIn)
     record = assertions_service.create_assertion(

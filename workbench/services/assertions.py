@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, insert, select
+from sqlalchemy import Connection, and_, bindparam, exists, func, insert, select, text
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -131,6 +131,15 @@ _ASSERTION_COLUMNS = ["article_id", "reviewer_id", "start_offset", "end_offset",
 _PLAIN_INSERT = insert(_assertions).returning(_assertions.c.id, sort_by_parameter_order=True)
 # Inserted only while the owner's assignment is still open, checked in the same statement,
 # so a review submitted between the checks above and this write cannot gain an assertion.
+def _same_span_and_tag() -> tuple[Any, ...]:
+    """The reviewer's own assertion over the same characters with the same tag."""
+    a = _assertions.c
+    return (a.article_id == bindparam("article_id"), a.reviewer_id == bindparam("reviewer_id"),
+            a.start_offset == bindparam("start_offset"), a.end_offset == bindparam("end_offset"),
+            a.tag == bindparam("tag"), a.consensus.is_(False))
+
+
+# A reviewer's save: only while their assignment is open, and never the same span and tag twice.
 _GUARDED_INSERT = (
     insert(_assertions)
     .from_select(_ASSERTION_COLUMNS, select(*(
@@ -138,7 +147,8 @@ _GUARDED_INSERT = (
         .where(exists().where(
             _assignments.c.article_id == bindparam("article_id"),
             _assignments.c.reviewer_id == bindparam("reviewer_id"),
-            _assignments.c.status == AssignmentStatus.assigned.value)))
+            _assignments.c.status == AssignmentStatus.assigned.value))
+        .where(~exists().where(*_same_span_and_tag())))
     .returning(_assertions.c.id))
 
 
@@ -250,9 +260,16 @@ def insert_assertions(session: Session, article_id: int, items: Sequence[NewAsse
             "updated_at": now, "version": 1})
     connection = session.connection()
     if guard is Guard.OPEN_ASSIGNMENT:
-        ids = [connection.execute(_GUARDED_INSERT, row).scalar() for row in params]
-        if None in ids:
-            raise Forbidden(SUBMITTED[0], code=SUBMITTED[1])
+        if connection.dialect.name == "postgresql":
+            # One reviewer's saves on one article in turn, so that two clicks at once cannot
+            # both find no twin (SQLite's write lock already serialises every writer).
+            connection.execute(_ONE_WRITER, {"key": article_id * 2**31 + owner.id})
+        ids = []
+        for i, row in enumerate(params):
+            new_id = connection.execute(_GUARDED_INSERT, row).scalar()
+            if new_id is None:
+                _refuse_unwritten(connection, row, prefix(i))
+            ids.append(new_id)
     else:
         consensus = guard is Guard.ADJUDICATION
         ids = list(connection.execute(_PLAIN_INSERT, [{**row, "consensus": consensus}
@@ -267,6 +284,26 @@ def insert_assertions(session: Session, article_id: int, items: Sequence[NewAsse
                      article_id=article_id, after=_audit_view(record))
         records.append(record)
     return records
+
+
+_ONE_WRITER = text("SELECT pg_advisory_xact_lock(:key)")
+_TWIN = select(_assertions.c.id).where(*_same_span_and_tag()).limit(1)
+_STATUS = select(_assignments.c.status).where(
+    _assignments.c.article_id == bindparam("article_id"),
+    _assignments.c.reviewer_id == bindparam("reviewer_id"))
+DUPLICATE = ("You already saved this span with this tag: see the assertion it would repeat.",
+             "duplicate")
+
+
+def _refuse_unwritten(connection: Connection, row: dict[str, Any], field_prefix: str) -> None:
+    """Why the guarded INSERT wrote nothing: the same span and tag already saved (409 with the
+    existing id), or the assignment no longer open (403)."""
+    status = connection.execute(_STATUS, row).scalar()
+    twin = connection.execute(_TWIN, row).scalar()
+    if status == AssignmentStatus.assigned.value and twin is not None:
+        raise Conflict(DUPLICATE[0], current={"id": twin}, field=field_prefix + "start",
+                       code=DUPLICATE[1])
+    raise Forbidden(SUBMITTED[0], code=SUBMITTED[1])
 
 
 def _check_guard(session: Session, guard: Guard, article_id: int, owner: User,

@@ -115,6 +115,7 @@ def workspace_context(article_id: int, focus: str | None = None,
         "card_errors": {},
         "card_forms": {},
         "conflicts": {},
+        "duplicate_of": None,
         "focus": focus,
         "panel_errors": {},
         "CARD_PAGE_SIZE": CARD_PAGE_SIZE,
@@ -204,6 +205,10 @@ def create_assertion(article_id: int):  # type: ignore[no-untyped-def]
             note=request.form.get("note", ""))
     except ValidationFailed as error:
         return render_workspace(article_id, 422, new_errors={error.field or "form": error.message})
+    except Conflict as error:  # the same span and tag saved before: point at that card
+        twin = error.current["id"]
+        return render_workspace(article_id, 409, focus=f"assertion-{twin}",
+                                new_errors={"form": error.message}, duplicate_of=twin)
     return after_change(article_id, focus=f"assertion-{record['id']}")
 
 

@@ -42,8 +42,8 @@ run: setup
 	@$(WORKBENCH) db upgrade
 	@$(WORKBENCH) seed --demo
 	@echo "==> Serving the workbench on http://$(HOST):$(PORT) (gunicorn, 2 workers; Ctrl-C stops it)"
-	@$(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers 2 --log-level warning \
-	  'workbench:create_app()'
+	@$(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py --bind $(HOST):$(PORT) --workers 2 \
+	  --log-level warning 'workbench:create_app()'
 
 ## test: the whole suite on SQLite and on a fresh PostgreSQL database
 test: setup

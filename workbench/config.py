@@ -24,6 +24,8 @@ def from_environment() -> dict[str, object]:
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
         "REDIS_URL": os.environ.get("REDIS_URL"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        # Keys of the login limit in the shared store (one per deployment sharing a Redis).
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "workbench"),
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
     }
 

@@ -1,11 +1,13 @@
 """Wiring of the Flask app: extensions, the per-request transaction, security headers, blueprints."""
 from __future__ import annotations
 
+import sys
+
 from flask import Flask, Response, abort, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from .config import MAX_INT
+from .config import DEVELOPMENT_ENVIRONMENTS, MAX_INT
 from .db import db, read_phase, write_intent
 from .extensions import csrf, htmx, login_manager
 from .services import users as users_service
@@ -107,6 +109,12 @@ def _limit_login_attempts(app: Flask) -> None:
     from flask_limiter.util import get_remote_address
 
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    if (app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+            and app.config["ENV_NAME"] not in DEVELOPMENT_ENVIRONMENTS):
+        # Loud, once per process: each worker and server would count attempts on its own.
+        print("!! workbench: the login rate limit is kept in this process's memory; with "
+              "several workers or servers set REDIS_URL so that they share one count.",
+              file=sys.stderr, flush=True)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter = Limiter(key_func=get_remote_address, app=app, default_limits=[])
     app.extensions["workbench_limiter"] = limiter

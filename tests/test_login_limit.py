@@ -1,0 +1,122 @@
+"""The login limit holds whatever the number of workers: gunicorn with 2 workers, as deployed
+(``deploy/gunicorn.conf.py``), counting in Redis; and a loud warning when it cannot."""
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CONF = PROJECT_ROOT / "deploy" / "gunicorn.conf.py"
+LIMIT = 5
+
+
+def redis_answers() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def serve(database_url: str, log: Path, **env: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    environment = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(32),
+                   "WORKBENCH_ENV": "production", "LOGIN_RATE_LIMIT": f"{LIMIT} per minute",
+                   **env}
+    if not env.get("REDIS_URL"):
+        environment.pop("REDIS_URL", None)
+    with open(log, "ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", str(CONF), "-w", "2",
+             "-b", f"127.0.0.1:{port}", "--graceful-timeout", "5", "workbench:create_app()"],
+            cwd=PROJECT_ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(base + "/login", timeout=2):
+                return process, base
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.1)
+    stop(process)
+    pytest.fail(f"gunicorn did not start: {log.read_text(errors='replace')[-2000:]}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def server_log(tmp_path: Path) -> Path:
+    return tmp_path / "gunicorn.log"
+
+
+def wrong_logins(base: str, count: int) -> list[int]:
+    """``count`` wrong passwords, each on a fresh connection (workers take turns), one client."""
+    statuses = []
+    for _ in range(count):
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+        with opener.open(base + "/login", timeout=5) as page:
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page.read().decode()).group(1)
+        data = urllib.parse.urlencode({"csrf_token": token, "username": "nobody",
+                                       "password": "wrong"}).encode()
+        try:
+            with opener.open(base + "/login", data=data, timeout=5) as answer:
+                statuses.append(answer.status)
+        except urllib.error.HTTPError as error:
+            statuses.append(error.code)
+    return statuses
+
+
+def test_two_workers_share_one_login_count_in_redis(database_url, server_log):
+    if not redis_answers():
+        pytest.skip("!!! no Redis on 127.0.0.1:6379: the shared login limit is not tested !!!")
+    process, base = serve(database_url, server_log, REDIS_URL="redis://127.0.0.1:6379/0",
+                          RATELIMIT_KEY_PREFIX=f"test-{secrets.token_hex(6)}")
+    try:
+        statuses = wrong_logins(base, 4 * LIMIT)
+    finally:
+        stop(process)
+    assert statuses.count(401) == LIMIT, statuses
+    assert statuses.count(429) == 3 * LIMIT, statuses
+    assert "per process" not in server_log.read_text()
+
+
+def test_a_production_server_without_a_shared_store_says_so_loudly(database_url, server_log):
+    process, base = serve(database_url, server_log, REDIS_URL="")
+    try:
+        assert wrong_logins(base, 1) == [401]
+    finally:
+        stop(process)
+    log = server_log.read_text()
+    assert "The login rate limit is counted per process: 2 workers" in log
+    assert "Set REDIS_URL" in log
+    # And each worker repeats it when it builds the app.
+    assert "kept in this process's memory" in log

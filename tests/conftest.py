@@ -153,6 +153,14 @@ class Factory:
         with self.app.app_context(), db.transaction() as s:
             return s.scalar(select(func.count()).select_from(model)) or 0
 
+    def assignment_status(self, article_id: int, reviewer: str) -> str | None:
+        from workbench.models import Assignment
+
+        with self.app.app_context(), db.transaction() as s:
+            return s.scalar(select(Assignment.status).join(User, User.id == Assignment.reviewer_id)
+                            .where(Assignment.article_id == article_id,
+                                   User.username == reviewer))
+
 
 def _system_supervisor(s: Any) -> User:
     boss = s.scalar(select(User).where(User.username == "fixture-supervisor"))

@@ -91,8 +91,47 @@ def test_reviewer_submits_from_the_article_page(page_as, factory):
     article_id = factory.article(body="Some text.", title="T")
     factory.assign(article_id, "rita")
     rita.refresh_csrf(f"/articles/{article_id}")
-    response = rita.post(f"/articles/{article_id}/submit", htmx=True)
+    page = rita.get(f"/articles/{article_id}").get_data(as_text=True)
+    # The submit sits at the end of the pane, after the cards and the sentence list.
+    assert page.index('id="submit-review"') > page.index('id="cards-title"')
+    assert page.index('id="submit-review"') > page.index('id="sentences"')
+    asked = rita.post(f"/articles/{article_id}/submit", htmx=True)
+    assert asked.status_code == 200
+    question = asked.get_data(as_text=True)
+    assert "Submitting freezes your 0 assertions" in question
+    assert factory.assignment_status(article_id, "rita") == "assigned"  # only asked
+    response = rita.post(f"/articles/{article_id}/submit", {"confirm": "yes", "count": "0"},
+                         htmx=True)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "You submitted this review" in html
     assert 'id="new-assertion"' not in html
+
+
+def test_the_submit_question_counts_the_assertions_and_asks_again_if_they_changed(page_as,
+                                                                                 factory):
+    rita = page_as("rita")
+    article_id = factory.article(body="Prices doubled. Taxes fell.", title="T")
+    factory.assign(article_id, "rita")
+    rita.refresh_csrf(f"/articles/{article_id}")
+    for start, end, quote in ((0, 6, "Prices"), (16, 21, "Taxes")):
+        rita.post(f"/articles/{article_id}/assertions",
+                  {"start": start, "end": end, "quote": quote, "tag": "sourced"})
+    question = rita.post(f"/articles/{article_id}/submit").get_data(as_text=True)
+    assert "Submitting freezes your 2 assertions" in question
+    assert 'name="count" value="2"' in question
+    # Another tab saved a third meanwhile: the old answer does not submit.
+    rita.post(f"/articles/{article_id}/assertions",
+              {"start": 7, "end": 14, "quote": "doubled", "tag": "opinion"})
+    again = rita.post(f"/articles/{article_id}/submit", {"confirm": "yes", "count": "2"})
+    assert again.status_code == 200
+    assert "Your assertions changed meanwhile" in again.get_data(as_text=True)
+    assert "freezes your 3 assertions" in again.get_data(as_text=True)
+    assert factory.assignment_status(article_id, "rita") == "assigned"
+    for bad in ("", "x", "２", "-1", str(2**40)):
+        assert rita.post(f"/articles/{article_id}/submit",
+                         {"confirm": "yes", "count": bad}).status_code == 200
+        assert factory.assignment_status(article_id, "rita") == "assigned"
+    done = rita.post(f"/articles/{article_id}/submit", {"confirm": "yes", "count": "3"})
+    assert done.status_code == 302
+    assert factory.assignment_status(article_id, "rita") == "submitted"

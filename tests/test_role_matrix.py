@@ -51,7 +51,8 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
     ("/evidence/<int:evidence_id>/delete", "POST"): ({}, expect(302, 302, 404, 403, 403)),
     ("/articles/<int:article_id>/assignments", "POST"): (
         {"data": {"reviewer": "omar"}}, expect(302, 403, 404, 302, 302)),
-    ("/articles/<int:article_id>/submit", "POST"): ({}, expect(302, 302, 404, 404, 404)),
+    ("/articles/<int:article_id>/submit", "POST"): (
+        {"data": {"confirm": "yes", "count": 1}}, expect(302, 302, 404, 404, 404)),
     ("/vendor/<name>", "GET"): ({"name": "htmx.min.js"}, expect(200, 200, 200, 200, 200)),
     ("/static/<path:filename>", "GET"): (
         {"filename": "css/workbench.css"}, expect(200, 200, 200, 200, 200)),

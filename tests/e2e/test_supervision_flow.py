@@ -37,7 +37,9 @@ def test_bulk_assign_annotate_blind_submit_compare_adjudicate(factory, logged_in
         drag_select(page, phrase)
         page.keyboard.press(key)
         expect(page.locator("#article-body mark")).to_have_count(1)
-        page.get_by_role("button", name="Submit my review").click()
+        page.get_by_role("button", name="Submit my review…").click()
+        expect(page.get_by_text("Submitting freezes your 1 assertion:")).to_be_visible()
+        page.get_by_role("button", name="Yes, submit 1 assertion").click()
         expect(page.get_by_text("You submitted this review")).to_be_visible()
 
     # The dashboard's figures are the API's.

@@ -116,6 +116,7 @@ def workspace_context(article_id: int, focus: str | None = None,
         "card_forms": {},
         "conflicts": {},
         "duplicate_of": None,
+        "confirm_submit": None,
         "focus": focus,
         "panel_errors": {},
         "CARD_PAGE_SIZE": CARD_PAGE_SIZE,
@@ -307,6 +308,16 @@ def reopen_review(article_id: int, reviewer: str):  # type: ignore[no-untyped-de
 @bp.route("/articles/<int:article_id>/submit", methods=["POST"])
 @login_required
 def submit_article(article_id: int):  # type: ignore[no-untyped-def]
+    """Submit in two steps: the first post asks, saying how many assertions will be frozen; the
+    second (``confirm=yes`` and the count the reviewer saw) submits. If the count changed in
+    between (another tab), the question is asked again with the new count."""
+    _, access = articles_service.get_article_for(db.session, me(), article_id)
+    mine = len(assertions_service.assertion_views(db.session, access, article_id))
+    seen = int_or_default(request.form.get("count"), None, minimum=0)
+    if request.form.get("confirm") != "yes" or seen != mine:
+        return render_workspace(article_id, 200, focus="submit-review",
+                                confirm_submit={"count": mine, "changed": seen is not None
+                                                and request.form.get("confirm") == "yes"})
     try:
         assignments_service.submit(db.session, me(), article_id)
     except Conflict as error:

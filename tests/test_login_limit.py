@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import signal
 import socket
 import subprocess
 import sys
@@ -13,11 +12,12 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
+
+from tests.servers import free_port, stop
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONF = PROJECT_ROOT / "deploy" / "gunicorn.conf.py"
@@ -31,12 +31,6 @@ def redis_answers() -> bool:
             return sock.recv(16).startswith(b"+PONG")
     except OSError:
         return False
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def serve(database_url: str, log: Path, **env: str) -> tuple[subprocess.Popen[bytes], str]:
@@ -61,16 +55,6 @@ def serve(database_url: str, log: Path, **env: str) -> tuple[subprocess.Popen[by
             time.sleep(0.1)
     stop(process)
     pytest.fail(f"gunicorn did not start: {log.read_text(errors='replace')[-2000:]}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture

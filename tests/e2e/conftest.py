@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +22,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import PASSWORD, Factory
+from tests.servers import free_port, stop
 
 from .helpers import Api, log_in
 
@@ -34,12 +33,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 SERVER_START_TIMEOUT = 30.0
 # Actions and expectations fail fast: a broken page should not cost the 30 s default.
 TIMEOUT_MS = 10_000
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def answers(url: str) -> bool:
@@ -84,16 +77,6 @@ def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
         yield base_url
     finally:
         stop(process)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="package")

@@ -213,8 +213,8 @@ def test_project_report_and_its_downloads(reviewed, page_as, factory):  # type: 
     rows = list(csv.reader(io.StringIO(page.get("/reports/export.csv").get_data(as_text=True))))
     assert rows[0][:3] == ["article_id", "title", "publisher"]
     by_id = {int(r[0]): r for r in rows[1:]}
-    assert by_id[article_id][3:7] == ["2", "1", "1", "0.3333"]
-    assert by_id[article_id][9:] == ["poorly sourced", "draft"]
+    assert by_id[article_id][3:8] == ["", "2", "1", "1", "0.3333"]
+    assert by_id[article_id][10:] == ["poorly sourced", "draft"]
     # The formula is neutralised, and its text survives the round trip.
     assert by_id[other][1] == "'=HYPERLINK(\"http://evil.example\")"
     book = load_workbook(io.BytesIO(page.get("/reports/export.xlsx").get_data()))

@@ -22,7 +22,7 @@ from ..services import verdicts as verdicts_service
 from ..services.errors import Conflict, ValidationFailed
 from ..services.policy import RATING_SCALE, VERDICT_SCALE, require
 from ..csv_safe import csv_lines
-from ..values import int_or_default, parse_optional_int
+from ..values import parse_optional_int
 from ..xlsx import xlsx_chunks
 from .guards import requires
 
@@ -165,23 +165,33 @@ def _project_filters() -> dict[str, Any]:
             "status": status if status in articles_service.LIST_STATUSES else None}
 
 
+def _project_order() -> reports_service.ProjectOrder:
+    return reports_service.project_order(request.args.get("sort"), request.args.get("order"),
+                                         request.args.get("after"))
+
+
 @bp.route("/reports")
 @requires("can_export")
 def project_report():  # type: ignore[no-untyped-def]
     filters = _project_filters()
-    before = int_or_default(request.args.get("before"), None, minimum=1)
-    rows, next_cursor = reports_service.project_page(db.session, me(), before_id=before,
+    order = _project_order()
+    rows, next_cursor = reports_service.project_page(db.session, me(), order=order,
                                                      limit=PROJECT_PAGE_SIZE, **filters)
     query = {k: v for k, v in (("q", filters["search"]), ("status", filters["status"])) if v}
+    sorted_query = dict(query)
+    if (order.sort, order.direction) != reports_service.DEFAULT_SORT:
+        sorted_query.update(sort=order.sort, order=order.direction)
     return render_template("reports/project.html", rows=rows, next_cursor=next_cursor,
-                           before=before, query=query, statuses=articles_service.LIST_STATUSES,
-                           tags=TAGS)
+                           paged=order.after is not None, query=query,
+                           sorted_query=sorted_query, order=order,
+                           statuses=articles_service.LIST_STATUSES, tags=TAGS)
 
 
 @bp.route("/reports/export.csv")
 @requires("can_export")
 def project_report_csv() -> Response:
-    rows = reports_service.project_rows(db.session, me(), **_project_filters())
+    rows = reports_service.project_rows(db.session, me(), order=_project_order(),
+                                        **_project_filters())
     return Response(stream_with_context(csv_lines(reports_service.PROJECT_COLUMNS,
                                                   (r.cells() for r in rows))),
                     mimetype="text/csv",
@@ -191,7 +201,8 @@ def project_report_csv() -> Response:
 @bp.route("/reports/export.xlsx")
 @requires("can_export")
 def project_report_xlsx() -> Response:
-    rows = reports_service.project_rows(db.session, me(), **_project_filters())
+    rows = reports_service.project_rows(db.session, me(), order=_project_order(),
+                                        **_project_filters())
     return Response(stream_with_context(xlsx_chunks(reports_service.PROJECT_COLUMNS,
                                                     (r.cells() for r in rows))),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -197,3 +197,72 @@ def test_a_cursor_from_another_sort_starts_again(project, app):  # type: ignore[
     assert reports_service.project_order("title", "asc", cursor).after == ("bravo", row.id)
     assert reports_service.project_order("title", "desc", cursor).after is None
     assert reports_service.project_order("share", "asc", cursor).after is None
+
+
+def over_time(app: Any, **kw: Any) -> reports_service.ShareOverTime:
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "sue"))
+        return reports_service.unsourced_by_publisher(
+            db.session, user, search=kw.pop("search", None), status=kw.pop("status", None), **kw)
+
+
+def test_share_unsourced_over_time_by_publisher(project, app):  # type: ignore[no-untyped-def]
+    data = over_time(app)
+    assert data.months == ["2026-01", "2026-02"]
+    assert [name for name, _ in data.series] == ["Daily", "No publisher", "Weekly"]
+    series = dict(data.series)
+    # Daily: delta (1 of 2) in January; bravo's consensus (1 of 2) and charlie (1 of 2) in February.
+    assert series["Daily"] == {"2026-01": (1, 2), "2026-02": (2, 4)}
+    assert series["Weekly"] == {"2026-01": (2, 3)}  # the undated 'alpha' is left out
+    assert series["No publisher"] == {"2026-02": (0, 0)}
+    assert data.articles == {"Daily": 3, "Weekly": 1, "No publisher": 1} and data.undated == 1
+    capped = over_time(app, top=1)
+    assert [name for name, _ in capped.series] == ["Daily", "Other publishers"]
+    assert dict(capped.series)["Other publishers"] == {"2026-01": (2, 3), "2026-02": (0, 0)}
+    assert capped.merged == 2 and capped.articles["Other publishers"] == 2
+    # The project report's filters apply: nothing unassigned is dated with a factual assertion.
+    unassigned = over_time(app, status="unassigned")
+    assert unassigned.articles == {"No publisher": 1} and unassigned.undated == 0
+
+
+def test_the_chart_is_on_the_page_with_its_numbers_in_text(project, page_as):  # type: ignore[no-untyped-def]
+    page = page_as("sue", create=False)
+    html = page.get("/reports").get_data(as_text=True)
+    assert '<svg class="chart share-chart" id="share-chart" role="img"' in html
+    assert re.findall(r'<li data-series="([^"]+)">', html) == ["Daily", "No publisher", "Weekly"]
+    desc = re.search(r'<desc id="share-chart-desc">([^<]+)</desc>', html).group(1)
+    assert desc.startswith("Daily: 2026-01 50%, 2026-02 50%; No publisher: no factual "
+                           "assertion; Weekly: 2026-01 67%.")
+    table = html[html.index('<table class="figures chart-table">'):]
+    table = table[:table.index("</table>")]
+    assert "<th scope=\"row\">2026-01</th>" in table and "67% <span class=\"muted\">(2 of 3)</span>" in table
+    assert "1 article has no publication date and is left out." in html
+    # Three series, three markers and three dashes: colour is not the only cue.
+    assert len(set(re.findall(r'<polyline points="[^"]+" fill="none" stroke="[^"]+" stroke-width="2"( stroke-dasharray="[^"]+")?', html))) >= 1
+    filtered = page.get("/reports", query_string={"status": "unassigned"}).get_data(as_text=True)
+    assert "No dated article with a factual assertion." not in filtered  # echo is dated
+    assert 'data-series="Weekly"' not in filtered
+
+
+def test_the_pdfs_carry_the_charts(project, page_as, monkeypatch):  # type: ignore[no-untyped-def]
+    from workbench.views import reports as views
+
+    made: list[str] = []
+    monkeypatch.setattr(views, "html_to_pdf", lambda html, base: made.append(html) or b"%PDF")
+    page = page_as("sue", create=False)
+    assert page.get(f"/articles/{project[1]}/report.pdf").status_code == 200
+    assert page.get("/reports/report.pdf", query_string={"sort": "title"}).status_code == 200
+    article_html, project_html = made
+    desc = re.search(r'<desc id="tag-chart-desc">([^<]+)</desc>', article_html).group(1)
+    assert desc == "sourced: 1; unsourced: 1; opinion: 0"
+    assert 'id="share-chart"' in project_html and 'href="/reports/export.csv' not in project_html
+    assert re.findall(r'/report" dir="auto">([^<]+)</a>', project_html)[:2] == ["alpha", "alpha"]
+
+
+def test_a_real_pdf_of_the_project_report(project, page_as):  # type: ignore[no-untyped-def]
+    from pypdf import PdfReader
+
+    response = page_as("sue", create=False).get("/reports/report.pdf")
+    assert response.mimetype == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.get_data())).pages)
+    assert "Share unsourced over time" in text and "2026-01" in text and "charlie" in text

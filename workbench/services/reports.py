@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, and_, case, cast, func, or_, select
+from sqlalchemy import ColumnElement, Float, and_, case, cast, extract, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..claimreview import RatedClaim, claim_reviews
@@ -281,3 +281,84 @@ def project_rows(session: Session, user: Any, *, search: str | None, status: str
         if cursor is None:
             return
         order = project_order(order.sort, order.direction, cursor)
+
+
+# -- The share unsourced over time, by publisher ---------------------------------------------
+
+TOP_PUBLISHERS = 6
+NO_PUBLISHER = "No publisher"
+OTHER_PUBLISHERS = "Other publishers"
+
+
+@dataclass(frozen=True, slots=True)
+class ShareOverTime:
+    """Per publisher and month of publication: (unsourced, factual) assertions of the
+    articles' reports, with how many articles each series holds and how many had no date."""
+
+    months: list[str]  # "YYYY-MM", every month from the first to the last
+    series: list[tuple[str, dict[str, tuple[int, int]]]]
+    articles: dict[str, int]  # per series
+    undated: int
+    merged: int  # publishers folded into OTHER_PUBLISHERS
+
+
+def unsourced_by_publisher(session: Session, user: Any, *, search: str | None,
+                           status: str | None, top: int = TOP_PUBLISHERS) -> ShareOverTime:
+    """The share of factual assertions that are unsourced, by month of publication
+    (``Article.published_at``), one series for each of the ``top`` publishers with most dated
+    articles and one for the rest; over the articles the project report's search and filters
+    pick, counting the same assertions as its rows (``report_counts``)."""
+    from .articles import visible_articles
+
+    counts = report_counts()
+    year = extract("year", Article.published_at)
+    month = extract("month", Article.published_at)
+    stmt = (select(Article.publisher, year.label("year"), month.label("month"),
+                   func.count(Article.id).label("articles"),
+                   func.sum(func.coalesce(counts.c.sourced, 0)).label("sourced"),
+                   func.sum(func.coalesce(counts.c.unsourced, 0)).label("unsourced"))
+            .outerjoin(counts, counts.c.article_id == Article.id)
+            .where(Article.published_at.is_not(None))
+            .group_by(Article.publisher, year, month))
+    stmt = visible_articles(session, user, stmt, search=search, status=status)
+    undated_stmt = visible_articles(
+        session, user, select(func.count(Article.id)).where(Article.published_at.is_(None)),
+        search=search, status=status)
+    if stmt is None or undated_stmt is None:
+        return ShareOverTime([], [], {}, 0, 0)
+    cells: dict[str, dict[str, list[int]]] = {}
+    articles: dict[str, int] = {}
+    for row in session.execute(stmt):
+        name = row.publisher or NO_PUBLISHER
+        key = f"{int(row.year):04d}-{int(row.month):02d}"
+        cell = cells.setdefault(name, {}).setdefault(key, [0, 0])
+        cell[0] += int(row.unsourced)
+        cell[1] += int(row.sourced) + int(row.unsourced)
+        articles[name] = articles.get(name, 0) + int(row.articles)
+    ranked = sorted(articles, key=lambda name: (-articles[name], name))
+    kept, rest = ranked[:top], ranked[top:]
+    series = [(name, {m: (u, f) for m, (u, f) in cells[name].items()}) for name in kept]
+    if rest:
+        other: dict[str, tuple[int, int]] = {}
+        for name in rest:
+            for m, (u, f) in cells[name].items():
+                before = other.get(m, (0, 0))
+                other[m] = (before[0] + u, before[1] + f)
+        series.append((OTHER_PUBLISHERS, other))
+        articles = {**{n: articles[n] for n in kept},
+                    OTHER_PUBLISHERS: sum(articles[n] for n in rest)}
+    return ShareOverTime(_month_run([m for c in cells.values() for m in c]), series,
+                         articles, int(session.scalar(undated_stmt) or 0), len(rest))
+
+
+def _month_run(months: list[str]) -> list[str]:
+    """Every month from the earliest to the latest of ``months`` ("YYYY-MM")."""
+    if not months:
+        return []
+    first, last = min(months), max(months)
+    year, month = int(first[:4]), int(first[5:])
+    run = []
+    while f"{year:04d}-{month:02d}" <= last:
+        run.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return run

@@ -11,6 +11,7 @@ from flask import (Blueprint, Response, redirect, render_template, request, stre
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
+from .. import charts
 from ..db import db
 from ..highlights import Span, render_highlighted
 from ..models import TAGS, Article, User
@@ -36,6 +37,7 @@ def me() -> User:
 def _render(report: reports_service.Report, *, public: bool, status: int = 200, **extra):  # type: ignore[no-untyped-def]
     spans = [Span(a.id, a.start, a.end, a.tag, a.tag) for a in report.assertions]
     context = {"report": report, "public": public, "tags": TAGS, "pdf": False,
+               "tag_chart": charts.bar_chart([(t, len(report.by_tag[t])) for t in TAGS]),
                "agreement": _agreement(report),
                "body_html": render_highlighted(report.article.body, spans),
                "claim_reviews": Markup(""), "verdict_scale": [], "errors": {}, "form": {}}
@@ -170,21 +172,39 @@ def _project_order() -> reports_service.ProjectOrder:
                                          request.args.get("after"))
 
 
-@bp.route("/reports")
-@requires("can_export")
-def project_report():  # type: ignore[no-untyped-def]
+def _project_context() -> dict[str, Any]:
+    """The project report as the page and its PDF show it: one page of rows in the asked
+    order, and the chart of the share unsourced over the same search and filters."""
     filters = _project_filters()
     order = _project_order()
     rows, next_cursor = reports_service.project_page(db.session, me(), order=order,
                                                      limit=PROJECT_PAGE_SIZE, **filters)
+    over_time = reports_service.unsourced_by_publisher(db.session, me(), **filters)
     query = {k: v for k, v in (("q", filters["search"]), ("status", filters["status"])) if v}
     sorted_query = dict(query)
     if (order.sort, order.direction) != reports_service.DEFAULT_SORT:
         sorted_query.update(sort=order.sort, order=order.direction)
-    return render_template("reports/project.html", rows=rows, next_cursor=next_cursor,
-                           paged=order.after is not None, query=query,
-                           sorted_query=sorted_query, order=order,
-                           statuses=articles_service.LIST_STATUSES, tags=TAGS)
+    paged = order.after is not None
+    return {"rows": rows, "next_cursor": next_cursor, "paged": paged,
+            "query": query, "sorted_query": sorted_query, "order": order,
+            "pdf_query": {**sorted_query, **({"after": request.args["after"]} if paged else {})},
+            "statuses": articles_service.LIST_STATUSES, "tags": TAGS, "over_time": over_time,
+            "share_chart": charts.share_chart(over_time.months, over_time.series),
+            "pdf": False}
+
+
+@bp.route("/reports")
+@requires("can_export")
+def project_report():  # type: ignore[no-untyped-def]
+    return render_template("reports/project.html", **_project_context())
+
+
+@bp.route("/reports/report.pdf")
+@requires("can_export")
+def project_report_pdf() -> Response:
+    """The chart and the page of rows the same query shows, as a PDF."""
+    html = render_template("reports/project.html", **{**_project_context(), "pdf": True})
+    return _pdf_response(html, "reports")
 
 
 @bp.route("/reports/export.csv")

@@ -2,6 +2,8 @@
 look at them) and an axe-core check with no violation of serious or critical impact."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -134,6 +136,8 @@ def test_verdict_report_and_public_page(newsroom, logged_in, new_context):
     page = logged_in("sam")
     page.goto(f"/articles/{newsroom}")
     page.get_by_role("link", name="Verdict and report →").click()
+    # The article page has a verdict form too: wait for the report page itself.
+    expect(page).to_have_url(re.compile(rf"/articles/{newsroom}/report$"))
     expect(page.get_by_role("heading", name="Health desk: river report")).to_be_visible()
     page.get_by_label("Rating", exact=True).select_option("poorly sourced")
     page.get_by_label("Summary").fill("The central claim cites no measurement.")
@@ -253,3 +257,24 @@ def test_project_report_with_its_chart_and_sorting(newsroom, factory, api, logge
     page.goto(f"/articles/{newsroom}/report")
     expect(page.locator("svg#tag-chart")).to_be_visible()
     check_accessibility(page, "article report with its chart")
+
+
+def test_verdict_beside_the_text(newsroom, logged_in):
+    page = logged_in("sam")
+    page.goto(f"/articles/{newsroom}")
+    verdict = page.locator("#verdict")
+    verdict.get_by_label("Rating", exact=True).select_option("partly sourced")
+    verdict.get_by_label("Summary").fill("Half of it rests on named sources.")
+    verdict.get_by_role("button", name="Save the verdict").click()
+    expect(page.locator("#verdict .verdict-rating")).to_contain_text("draft")
+    check_accessibility(page, "article with the verdict form (supervisor)")
+    reviewer = logged_in("alice")
+    reviewer.goto(f"/articles/{newsroom}")
+    expect(reviewer.locator("#verdict")).to_have_count(0)  # a draft is not shown
+    page.locator("#verdict").get_by_label("Published (public at an unguessable address)").check()
+    page.locator("#verdict").get_by_role("button", name="Save the verdict").click()
+    expect(page.locator("#verdict .verdict-rating")).to_contain_text("published")
+    reviewer.reload()
+    expect(reviewer.locator("#verdict")).to_contain_text("Half of it rests on named sources.")
+    screenshot(reviewer, "article-verdict-reviewer", full_page=True)
+    check_accessibility(reviewer, "article with the published verdict (reviewer)")

@@ -25,6 +25,7 @@ from ..services.policy import RATING_SCALE, VERDICT_SCALE, require
 from ..csv_safe import csv_lines
 from ..values import parse_optional_int
 from ..xlsx import xlsx_chunks
+from .articles import render_workspace
 from .guards import requires
 
 bp = Blueprint("reports", __name__)
@@ -113,18 +114,26 @@ def public_report_pdf(slug: str):  # type: ignore[no-untyped-def]
 @bp.route("/articles/<int:article_id>/verdict", methods=["POST"])
 @login_required
 def save_verdict(article_id: int):  # type: ignore[no-untyped-def]
-    """The report page's verdict form: rating, summary, and publish or keep as a draft."""
-    report = _report_for(article_id)
+    """The verdict form, on the report page or beside the article (``back=article``): rating,
+    summary, and publish or keep as a draft; a refusal comes back beside its field."""
     form = request.form
+    beside_text = form.get("back") == "article"
+    report = None if beside_text else _report_for(article_id)  # as it was before the change
     try:
         verdicts_service.put_verdict(
             db.session, me(), article_id, rating=form.get("rating", ""),
             summary=form.get("summary", ""), state=form.get("state") or None,
             version=parse_optional_int(form.get("version"), "version", minimum=1))
     except (ValidationFailed, Conflict) as error:
-        return _render(report, public=False, status=error.status,
-                       errors={error.field or "rating": error.message}, form=dict(form))
+        errors = {error.field or "rating": error.message}
+        if report is None:
+            return render_workspace(article_id, error.status, focus="verdict",
+                                    verdict_errors=errors, verdict_form=dict(form))
+        return _render(report, public=False, status=error.status, errors=errors,
+                       form=dict(form))
     db.finish_writes()
+    if beside_text:
+        return redirect(url_for("articles.article_detail", article_id=article_id) + "#verdict")
     return redirect(url_for("reports.article_report", article_id=article_id) + "#verdict")
 
 

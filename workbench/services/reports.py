@@ -102,13 +102,16 @@ def share_of_unsourced(sourced: int, unsourced: int) -> float | None:
     return unsourced / factual if factual else None
 
 
-def report_counts() -> Any:
-    """Per article, its report's assertions counted by tag (a subquery: article_id, one column
-    per tag)."""
-    return (select(Assertion.article_id,
+def report_counts(article_ids: list[int] | None = None) -> Any:
+    """Per article (of ``article_ids``, or all), its report's assertions counted by tag (a
+    subquery: article_id, one column per tag)."""
+    stmt = (select(Assertion.article_id,
                    *[func.sum(case((Assertion.tag == tag, 1), else_=0)).label(tag)
                      for tag in TAGS])
-            .where(report_assertions()).group_by(Assertion.article_id).subquery("report_counts"))
+            .where(report_assertions()).group_by(Assertion.article_id))
+    if article_ids is not None:
+        stmt = stmt.where(Assertion.article_id.in_(article_ids))
+    return stmt.subquery("report_counts")
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,12 +239,14 @@ def project_page(session: Session, user: Any, *, search: str | None, status: str
     filters; and the cursor of the next page (None on the last)."""
     from .articles import ArticleSummary, fill_counts, visible_articles
 
+    # Only the share sort needs every article's counts; the others count the page's alone.
+    by_share = order.sort == "share"
     counts = report_counts()
-    stmt = (select(Article.id, Article.title, Article.publisher, Article.published_at,
-                   *[func.coalesce(counts.c[t], 0).label(t) for t in TAGS],
-                   Verdict.rating, Verdict.state)
-            .outerjoin(counts, counts.c.article_id == Article.id)
-            .outerjoin(Verdict, Verdict.article_id == Article.id))
+    stmt = select(Article.id, Article.title, Article.publisher, Article.published_at,
+                  Verdict.rating, Verdict.state)
+    if by_share:
+        stmt = stmt.outerjoin(counts, counts.c.article_id == Article.id)
+    stmt = stmt.outerjoin(Verdict, Verdict.article_id == Article.id)
     stmt = visible_articles(session, user, stmt, search=search, status=status)
     if stmt is None:
         return [], None
@@ -261,11 +266,14 @@ def project_page(session: Session, user: Any, *, search: str | None, status: str
         stmt = stmt.order_by(*((key.desc(), Article.id.desc()) if descending
                                else (key.asc(), Article.id.asc())))
     found = session.execute(stmt.limit(limit + 1)).all()
+    page_counts = {r.article_id: r for r in session.execute(
+        select(report_counts([r.id for r in found[:limit]])))} if found else {}
     summaries = [ArticleSummary(id=r.id, title=r.title, publisher=r.publisher, source_url=None,
                                 language=None, created_at=utcnow()) for r in found[:limit]]
     fill_counts(session, user, summaries)  # reviewers at work, and assigned
     rows = [ProjectRow(r.id, r.title, r.publisher, r.published_at,
-                       {t: int(getattr(r, t)) for t in TAGS}, r.rating, r.state,
+                       {t: int(getattr(page_counts[r.id], t)) if r.id in page_counts else 0
+                        for t in TAGS}, r.rating, r.state,
                        s.reviewers, s.assigned) for r, s in zip(found, summaries)]
     return rows, order.cursor(rows[-1]) if len(found) > limit and rows else None
 

@@ -145,6 +145,7 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
         expect(302, 403, 403, 302, 302)),
     ("/reports/export.csv", "GET"): ({}, expect(302, 404, 404, 200, 200)),
     ("/reports/export.xlsx", "GET"): ({}, expect(302, 404, 404, 200, 200)),
+    ("/reports/report.pdf", "GET"): ({}, expect(302, 404, 404, 200, 200)),
     ("/api/v1/articles/<int:article_id>/verdict", "PUT"): (
         {"json": {"rating": "well sourced"}}, expect(401, 404, 404, 200, 200)),
     ("/api/v1/articles/<int:article_id>/verdict", "GET"): ({}, expect(401, 404, 404, 404, 404)),

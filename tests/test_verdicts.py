@@ -213,8 +213,8 @@ def test_project_report_and_its_downloads(reviewed, page_as, factory):  # type: 
     rows = list(csv.reader(io.StringIO(page.get("/reports/export.csv").get_data(as_text=True))))
     assert rows[0][:3] == ["article_id", "title", "publisher"]
     by_id = {int(r[0]): r for r in rows[1:]}
-    assert by_id[article_id][3:7] == ["2", "1", "1", "0.3333"]
-    assert by_id[article_id][9:] == ["poorly sourced", "draft"]
+    assert by_id[article_id][3:8] == ["", "2", "1", "1", "0.3333"]
+    assert by_id[article_id][10:] == ["poorly sourced", "draft"]
     # The formula is neutralised, and its text survives the round trip.
     assert by_id[other][1] == "'=HYPERLINK(\"http://evil.example\")"
     book = load_workbook(io.BytesIO(page.get("/reports/export.xlsx").get_data()))
@@ -265,3 +265,39 @@ def test_claimreview_export_holds_the_public_reports_claims(reviewed, app):  # t
     assert review["reviewRating"]["alternateName"] == "false"
     single = sue.get(f"/articles/{article_id}/export/claimreview").get_data(as_text=True)
     assert single.splitlines() == lines
+
+
+def test_the_verdict_beside_the_text(reviewed, page_as, factory):  # type: ignore[no-untyped-def]
+    article_id, sue_api, _, _ = reviewed
+    sue, ann = page_as("sue", create=False), page_as("ann", create=False)
+    url = f"/articles/{article_id}"
+    html = sue.get(url).get_data(as_text=True)
+    assert 'id="verdict-heading"' in html and "No verdict yet." in html
+    assert '<input type="hidden" name="back" value="article">' in html
+    assert 'id="verdict-heading"' not in ann.get(url).get_data(as_text=True)
+    # A refusal comes back on the article page, beside the field, and writes nothing.
+    refused = sue.post(f"{url}/verdict", {"rating": "excellent", "summary": "x", "back": "article"})
+    assert refused.status_code == 422
+    body = refused.get_data(as_text=True)
+    assert 'id="article-body"' in body and 'aria-describedby="rating-error"' in body
+    assert factory.count(Verdict) == 0
+    saved = sue.post(f"{url}/verdict", {"rating": "poorly sourced", "summary": "No data.",
+                                       "state": "draft", "back": "article"})
+    assert saved.status_code == 302 and saved.headers["Location"].endswith(f"{url}#verdict")
+    html = sue.get(url).get_data(as_text=True)
+    assert "<strong>poorly sourced</strong>" in html and ">No data.</textarea>" in html
+    # A reviewer does not see a draft, nor may write one.
+    draft_view = ann.get(url).get_data(as_text=True)
+    assert "poorly sourced" not in draft_view and "No data." not in draft_view
+    assert ann.post(f"{url}/verdict", {"rating": "well sourced", "back": "article"}).status_code == 404
+    # Once it is published, the reviewer reads it beside the text (without the form).
+    assert sue.post(f"{url}/verdict", {"rating": "poorly sourced", "summary": "No data.",
+                                       "state": "published", "version": "1",
+                                       "back": "article"}).status_code == 302
+    published = ann.get(url).get_data(as_text=True)
+    assert "<strong>poorly sourced</strong>" in published and '<p dir="auto">No data.</p>' in published
+    assert 'action="/articles/%d/verdict"' % article_id not in published
+    # Unpublished again: gone from the reviewer's page at once.
+    sue_api.put(f"/articles/{article_id}/verdict", json={"rating": "poorly sourced",
+                                                         "state": "draft", "version": 2})
+    assert "poorly sourced" not in ann.get(url).get_data(as_text=True)

@@ -2,6 +2,8 @@
 look at them) and an axe-core check with no violation of serious or critical impact."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -134,6 +136,8 @@ def test_verdict_report_and_public_page(newsroom, logged_in, new_context):
     page = logged_in("sam")
     page.goto(f"/articles/{newsroom}")
     page.get_by_role("link", name="Verdict and report →").click()
+    # The article page has a verdict form too: wait for the report page itself.
+    expect(page).to_have_url(re.compile(rf"/articles/{newsroom}/report$"))
     expect(page.get_by_role("heading", name="Health desk: river report")).to_be_visible()
     page.get_by_label("Rating", exact=True).select_option("poorly sourced")
     page.get_by_label("Summary").fill("The central claim cites no measurement.")
@@ -221,3 +225,56 @@ def test_import_a_label_studio_file_and_see_its_spans(factory, logged_in, tmp_pa
     page.get_by_role("link", name="Officials said").click()
     expect(page.locator("#article-body mark[data-tag=unsourced]")).to_have_text(phrase)
     expect(page.locator("#article-body mark[data-tag=opinion]")).to_have_text(arabic)
+
+
+def test_project_report_with_its_chart_and_sorting(newsroom, factory, api, logged_in):
+    from datetime import date
+
+    alice = api("alice")
+    for n, (publisher, day, tags) in enumerate([
+            ("The Daily Example", date(2026, 9, 3), ["unsourced", "sourced"]),
+            ("The Daily Example", date(2026, 10, 14), ["unsourced", "unsourced", "sourced"]),
+            ("Example Times", date(2026, 9, 20), ["sourced", "sourced", "sourced", "unsourced"]),
+            ("Example Times", date(2026, 11, 2), ["unsourced"]),
+            ("Evening Post", date(2026, 10, 30), ["sourced"])]):
+        words = [f"Claim {n}-{i} was made." for i in range(len(tags))]
+        article = factory.article(body=" ".join(words) + "\n", title=f"Dated story {n + 1}",
+                                  publisher=publisher, published_at=day)
+        factory.assign(article, "alice", supervisor="sam")
+        for phrase, tag in zip(words, tags):
+            alice.tag(article, phrase, tag)
+    page = logged_in("sam")
+    page.goto("/reports")
+    chart = page.locator("svg#share-chart")
+    expect(chart).to_be_visible()
+    expect(page.locator(".chart-legend li")).to_have_count(3)
+    expect(page.get_by_text("3 articles have no publication date")).to_be_visible()
+    page.get_by_role("link", name="Unsourced share").click()
+    expect(page.locator("th[aria-sort='descending']")).to_contain_text("Unsourced share")
+    expect(page.locator("table.report-table tbody tr").first).to_contain_text("100%")
+    screenshot(page, "reports", full_page=True)
+    check_accessibility(page, "project report")
+    page.goto(f"/articles/{newsroom}/report")
+    expect(page.locator("svg#tag-chart")).to_be_visible()
+    check_accessibility(page, "article report with its chart")
+
+
+def test_verdict_beside_the_text(newsroom, logged_in):
+    page = logged_in("sam")
+    page.goto(f"/articles/{newsroom}")
+    verdict = page.locator("#verdict")
+    verdict.get_by_label("Rating", exact=True).select_option("partly sourced")
+    verdict.get_by_label("Summary").fill("Half of it rests on named sources.")
+    verdict.get_by_role("button", name="Save the verdict").click()
+    expect(page.locator("#verdict .verdict-rating")).to_contain_text("draft")
+    check_accessibility(page, "article with the verdict form (supervisor)")
+    reviewer = logged_in("alice")
+    reviewer.goto(f"/articles/{newsroom}")
+    expect(reviewer.locator("#verdict")).to_have_count(0)  # a draft is not shown
+    page.locator("#verdict").get_by_label("Published (public at an unguessable address)").check()
+    page.locator("#verdict").get_by_role("button", name="Save the verdict").click()
+    expect(page.locator("#verdict .verdict-rating")).to_contain_text("published")
+    reviewer.reload()
+    expect(reviewer.locator("#verdict")).to_contain_text("Half of it rests on named sources.")
+    screenshot(reviewer, "article-verdict-reviewer", full_page=True)
+    check_accessibility(reviewer, "article with the published verdict (reviewer)")

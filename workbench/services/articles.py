@@ -140,25 +140,38 @@ def list_articles(session: Session, user: User, *, search: str | None = None,
     stmt = select(Article.id, Article.title, Article.publisher, Article.source_url,
                   Article.language, Article.created_at)
     sees_all = project_access(user).can_see_all_articles
+    stmt = visible_articles(session, user, stmt, search=search, status=status)
+    if stmt is None:
+        return ArticlePage([], None)
     if not sees_all:
-        stmt = stmt.add_columns(Assignment.status).join(
-            Assignment, and_(Assignment.article_id == Article.id, Assignment.reviewer_id == user.id))
+        stmt = stmt.add_columns(Assignment.status)
     if before_id is not None:
         stmt = stmt.where(Article.id < before_id)
-    if status is not None:
-        stmt = _with_status(stmt, status, sees_all)
-    if search and search.strip():
-        stmt = with_search(session, stmt, search.strip())
-        if stmt is None:
-            return ArticlePage([], None)
     rows = session.execute(stmt.order_by(Article.id.desc()).limit(limit + 1)).all()
     has_more = len(rows) > limit
     items = [ArticleSummary(id=r.id, title=r.title, publisher=r.publisher, source_url=r.source_url,
                             language=r.language, created_at=r.created_at,
                             assignment_status=getattr(r, "status", None))
              for r in rows[:limit]]
-    _fill_counts(session, user, items, sees_all)
+    fill_counts(session, user, items)
     return ArticlePage(items, items[-1].id if has_more and items else None)
+
+
+def visible_articles(session: Session, user: User, stmt, *, search: str | None,  # type: ignore[no-untyped-def]
+                     status: str | None):
+    """``stmt`` (a select over articles) narrowed to what the list shows ``user``: the articles
+    they may see, the status filter and the search; None when the search can match nothing.
+    The article list and the project report share it. For a user who sees only their own
+    articles it joins their ``Assignment``."""
+    sees_all = project_access(user).can_see_all_articles
+    if not sees_all:
+        stmt = stmt.join(Assignment, and_(Assignment.article_id == Article.id,
+                                          Assignment.reviewer_id == user.id))
+    if status is not None:
+        stmt = _with_status(stmt, status, sees_all)
+    if search and search.strip():
+        stmt = with_search(session, stmt, search.strip())
+    return stmt
 
 
 def _with_status(stmt, status: str, sees_all: bool):  # type: ignore[no-untyped-def]
@@ -192,13 +205,13 @@ def with_search(session: Session, stmt, search: str):  # type: ignore[no-untyped
     ).bindparams(q=search))
 
 
-def _fill_counts(session: Session, user: User, items: list[ArticleSummary],
-                 sees_all: bool) -> None:
+def fill_counts(session: Session, user: User, items: list[ArticleSummary]) -> None:
     """Per-tag counts and reviewer numbers for one page: every reviewer's for those who see all
     articles, else the user's own ("your review"; the list never shows others' work, whatever
     the article page would reveal)."""
     if not items:
         return
+    sees_all = project_access(user).can_see_all_articles
     by_id = {item.id: item for item in items}
     # One grouped query gives both figures: counts per tag, and which reviewers have any.
     counts = (select(Assertion.article_id, Assertion.reviewer_id, Assertion.tag, func.count())

@@ -3,12 +3,14 @@ exports: the verdict, the assertions it rests on (the consensus set, or, where t
 the reviewers' work, said so), their ratings and evidence, and the figures a reader wants."""
 from __future__ import annotations
 
+import base64
+import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, Float, and_, case, cast, extract, func, or_, select
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..claimreview import RatedClaim, claim_reviews
 from ..models import (TAGS, Article, Assertion, AssertionRating, Assignment, User, Verdict,
@@ -31,27 +33,36 @@ class Report:
     @property
     def share_unsourced(self) -> float | None:
         """Of the factual assertions (sourced + unsourced), the share that is unsourced."""
-        factual = len(self.by_tag["sourced"]) + len(self.by_tag["unsourced"])
-        return len(self.by_tag["unsourced"]) / factual if factual else None
+        return share_of_unsourced(len(self.by_tag["sourced"]), len(self.by_tag["unsourced"]))
+
+
+def report_assertions() -> ColumnElement[bool]:
+    """The one rule for which assertions a report rests on, as a condition on ``Assertion``:
+    its article's consensus set where it has one, else its reviewers' work as they left it.
+    The report page, the project rows, their sorting and the charts all count through it."""
+    settled = aliased(Assertion)
+    has_consensus = select(settled.id).where(settled.article_id == Assertion.article_id,
+                                             settled.consensus.is_(True)).exists()
+    return or_(Assertion.consensus.is_(True), ~has_consensus)
 
 
 def article_report(session: Session, article: Article, *, public: bool) -> Report:
-    rows = list(session.scalars(
-        select(Assertion).where(Assertion.article_id == article.id)
+    shown = list(session.scalars(
+        select(Assertion).where(Assertion.article_id == article.id, report_assertions())
         .options(selectinload(Assertion.evidence), selectinload(Assertion.reviewer))
         .order_by(Assertion.start, Assertion.end.desc(), Assertion.id)))
-    consensus = [a for a in rows if a.consensus]
-    reviewed = [a for a in rows if not a.consensus]
-    if consensus:
-        basis, shown = "consensus", consensus
+    if any(a.consensus for a in shown):
+        basis = "consensus"
     else:
-        owners = {a.reviewer_id for a in reviewed}
-        basis, shown = ("reviewer" if len(owners) == 1 else "reviewers"), reviewed
+        basis = "reviewer" if len({a.reviewer_id for a in shown}) == 1 else "reviewers"
+    reviewed = session.scalars(select(User.username).join(
+        Assertion, Assertion.reviewer_id == User.id).where(
+            Assertion.article_id == article.id, Assertion.consensus.is_(False)))
     ratings = {r.assertion_id: r for r in session.scalars(select(AssertionRating).where(
         AssertionRating.assertion_id.in_([a.id for a in shown])))} if shown else {}
     assigned = session.scalars(select(User.username).join(
         Assignment, Assignment.reviewer_id == User.id).where(Assignment.article_id == article.id))
-    reviewers = sorted({a.reviewer.username for a in reviewed} | set(assigned))
+    reviewers = sorted(set(reviewed) | set(assigned))
     if public and not get_setting(session, SHOW_REVIEWER_NAMES):
         reviewers = []
     verdict = session.scalar(select(Verdict).where(Verdict.article_id == article.id))
@@ -81,52 +92,281 @@ def claim_reviews_of(session: Session, report: Report, report_url: str) -> list[
 
 # -- The project report: one row per article ---------------------------------------------------
 
-PROJECT_COLUMNS = ["article_id", "title", "publisher", "sourced", "unsourced", "opinion",
-                   "share_unsourced", "reviewers", "assigned", "verdict", "state"]
+PROJECT_COLUMNS = ["article_id", "title", "publisher", "published_at", "sourced", "unsourced",
+                   "opinion", "share_unsourced", "reviewers", "assigned", "verdict", "state"]
+
+
+def share_of_unsourced(sourced: int, unsourced: int) -> float | None:
+    """Of the factual assertions (sourced + unsourced), the share that is unsourced."""
+    factual = sourced + unsourced
+    return unsourced / factual if factual else None
+
+
+def report_counts(article_ids: list[int] | None = None) -> Any:
+    """Per article (of ``article_ids``, or all), its report's assertions counted by tag (a
+    subquery: article_id, one column per tag)."""
+    stmt = (select(Assertion.article_id,
+                   *[func.sum(case((Assertion.tag == tag, 1), else_=0)).label(tag)
+                     for tag in TAGS])
+            .where(report_assertions()).group_by(Assertion.article_id))
+    if article_ids is not None:
+        stmt = stmt.where(Assertion.article_id.in_(article_ids))
+    return stmt.subquery("report_counts")
 
 
 @dataclass(frozen=True, slots=True)
 class ProjectRow:
-    summary: Any  # articles.ArticleSummary
+    id: int
+    title: str
+    publisher: str | None
+    published_at: date | None
+    tag_counts: dict[str, int]
     verdict: str | None
     state: str | None
+    reviewers: int = 0
+    assigned: int = 0
 
     @property
     def share_unsourced(self) -> float | None:
-        counts = self.summary.tag_counts
-        factual = counts["sourced"] + counts["unsourced"]
-        return counts["unsourced"] / factual if factual else None
+        return share_of_unsourced(self.tag_counts["sourced"], self.tag_counts["unsourced"])
 
     def cells(self) -> list[Any]:
-        s = self.summary
         share = self.share_unsourced
-        return [s.id, s.title, s.publisher or "", s.tag_counts["sourced"],
-                s.tag_counts["unsourced"], s.tag_counts["opinion"],
-                "" if share is None else round(share, 4), s.reviewers, s.assigned,
+        return [self.id, self.title, self.publisher or "",
+                self.published_at.isoformat() if self.published_at else "",
+                *(self.tag_counts[t] for t in TAGS),
+                "" if share is None else round(share, 4), self.reviewers, self.assigned,
                 self.verdict or "", self.state or ""]
 
 
+# The orders the project report offers: each a key that is never NULL (a missing value sorts
+# as the lowest), with the article id breaking ties so that keyset paging stays exact.
+SORTS = ("added", "title", "published", "share", "verdict", "state")
+DEFAULT_SORT = ("added", "desc")
+NO_DATE = date(1, 1, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectOrder:
+    """A sort of the project report and, past the first page, where the last one ended."""
+
+    sort: str = DEFAULT_SORT[0]
+    direction: str = DEFAULT_SORT[1]
+    after: tuple[Any, int] | None = None  # (key, article id) of the last row shown
+
+    def cursor(self, row: ProjectRow) -> str:
+        """An opaque token for the page after ``row``."""
+        key = _sort_value(self.sort, row)
+        if isinstance(key, date):
+            key = key.isoformat()
+        raw = json.dumps([self.sort, self.direction, key, row.id], separators=(",", ":"))
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def project_order(sort: object, direction: object, cursor: object) -> ProjectOrder:
+    """The order a request asks for; anything unknown falls back to the default, and a cursor
+    that does not belong to this order (or is not one) starts from the first page."""
+    if sort not in SORTS:
+        sort, direction = DEFAULT_SORT
+    if direction not in ("asc", "desc"):
+        direction = DEFAULT_SORT[1] if sort == DEFAULT_SORT[0] else "asc"
+    return ProjectOrder(str(sort), str(direction), _parse_cursor(cursor, sort, direction))
+
+
+def _parse_cursor(cursor: object, sort: object, direction: object) -> tuple[Any, int] | None:
+    if not isinstance(cursor, str) or not cursor or len(cursor) > 2000:
+        return None
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        cursor_sort, cursor_direction, key, article_id = decoded
+    except (ValueError, TypeError, RecursionError):  # not base64, not JSON, not four items
+        return None
+    if (cursor_sort, cursor_direction) != (sort, direction) or type(article_id) is not int \
+            or not 0 < article_id < 2**63:
+        return None
+    try:
+        if sort == "added":
+            key = article_id
+        elif sort == "share":
+            if type(key) not in (int, float) or not -1 <= key <= 1:
+                return None
+            key = float(key)
+        elif sort == "published":
+            key = date.fromisoformat(key)
+        elif not isinstance(key, str) or len(key) > 1000 or "\x00" in key:
+            return None
+        else:
+            key.encode("utf-8")  # a lone surrogate is no title
+    except (ValueError, TypeError):
+        return None
+    return key, article_id
+
+
+def _sort_value(sort: str, row: ProjectRow) -> Any:
+    if sort == "added":
+        return row.id
+    if sort == "share":
+        share = row.share_unsourced
+        return -1.0 if share is None else share
+    if sort == "published":
+        return row.published_at or NO_DATE
+    if sort == "title":
+        return row.title
+    return (row.verdict if sort == "verdict" else row.state) or ""
+
+
+def _sort_key(sort: str, counts: Any) -> Any:
+    """The SQL of a sort's key, NULL-free like ``_sort_value``."""
+    if sort == "added":
+        return Article.id
+    if sort == "title":
+        return Article.title
+    if sort == "published":
+        return func.coalesce(Article.published_at, NO_DATE)
+    if sort == "verdict":
+        return func.coalesce(Verdict.rating, "")
+    if sort == "state":
+        return func.coalesce(Verdict.state, "")
+    sourced = func.coalesce(counts.c.sourced, 0)
+    unsourced = func.coalesce(counts.c.unsourced, 0)
+    return case((sourced + unsourced > 0, cast(unsourced, Float) / (sourced + unsourced)),
+                else_=-1.0)
+
+
 def project_page(session: Session, user: Any, *, search: str | None, status: str | None,
-                 before_id: int | None, limit: int) -> tuple[list[ProjectRow], int | None]:
-    """One keyset page of the project report, with the article list's search and filters."""
-    from .articles import list_articles
+                 order: ProjectOrder = ProjectOrder(), limit: int) -> tuple[list[ProjectRow], str | None]:
+    """One keyset page of the project report in ``order``, with the article list's search and
+    filters; and the cursor of the next page (None on the last)."""
+    from .articles import ArticleSummary, fill_counts, visible_articles
 
-    page = list_articles(session, user, search=search, before_id=before_id, limit=limit,
-                         status=status)
-    verdicts = {v.article_id: v for v in session.scalars(select(Verdict).where(
-        Verdict.article_id.in_([s.id for s in page.items])))} if page.items else {}
-    rows = [ProjectRow(s, verdicts[s.id].rating if s.id in verdicts else None,
-                       verdicts[s.id].state if s.id in verdicts else None) for s in page.items]
-    return rows, page.next_cursor
+    # Only the share sort needs every article's counts; the others count the page's alone.
+    by_share = order.sort == "share"
+    counts = report_counts()
+    stmt = select(Article.id, Article.title, Article.publisher, Article.published_at,
+                  Verdict.rating, Verdict.state)
+    if by_share:
+        stmt = stmt.outerjoin(counts, counts.c.article_id == Article.id)
+    stmt = stmt.outerjoin(Verdict, Verdict.article_id == Article.id)
+    stmt = visible_articles(session, user, stmt, search=search, status=status)
+    if stmt is None:
+        return [], None
+    key = _sort_key(order.sort, counts)
+    descending = order.direction == "desc"
+    if order.after is not None:
+        value, last_id = order.after
+        if order.sort == "added":
+            stmt = stmt.where(Article.id < last_id if descending else Article.id > last_id)
+        elif descending:
+            stmt = stmt.where(or_(key < value, and_(key == value, Article.id < last_id)))
+        else:
+            stmt = stmt.where(or_(key > value, and_(key == value, Article.id > last_id)))
+    if order.sort == "added":
+        stmt = stmt.order_by(Article.id.desc() if descending else Article.id.asc())
+    else:
+        stmt = stmt.order_by(*((key.desc(), Article.id.desc()) if descending
+                               else (key.asc(), Article.id.asc())))
+    found = session.execute(stmt.limit(limit + 1)).all()
+    page_counts = {r.article_id: r for r in session.execute(
+        select(report_counts([r.id for r in found[:limit]])))} if found else {}
+    summaries = [ArticleSummary(id=r.id, title=r.title, publisher=r.publisher, source_url=None,
+                                language=None, created_at=utcnow()) for r in found[:limit]]
+    fill_counts(session, user, summaries)  # reviewers at work, and assigned
+    rows = [ProjectRow(r.id, r.title, r.publisher, r.published_at,
+                       {t: int(getattr(page_counts[r.id], t)) if r.id in page_counts else 0
+                        for t in TAGS}, r.rating, r.state,
+                       s.reviewers, s.assigned) for r, s in zip(found, summaries)]
+    return rows, order.cursor(rows[-1]) if len(found) > limit and rows else None
 
 
-def project_rows(session: Session, user: Any, *, search: str | None,
-                 status: str | None, batch: int = 500) -> Any:
-    """Every row of the project report, page by page (for the streamed downloads)."""
-    cursor: int | None = None
+def project_rows(session: Session, user: Any, *, search: str | None, status: str | None,
+                 order: ProjectOrder = ProjectOrder(), batch: int = 500) -> Any:
+    """Every row of the project report in ``order``, page by page (the streamed downloads)."""
+    order = ProjectOrder(order.sort, order.direction)
     while True:
-        rows, cursor = project_page(session, user, search=search, status=status,
-                                    before_id=cursor, limit=batch)
+        rows, cursor = project_page(session, user, search=search, status=status, order=order,
+                                    limit=batch)
         yield from rows
         if cursor is None:
             return
+        order = project_order(order.sort, order.direction, cursor)
+
+
+# -- The share unsourced over time, by publisher ---------------------------------------------
+
+TOP_PUBLISHERS = 6
+NO_PUBLISHER = "No publisher"
+OTHER_PUBLISHERS = "Other publishers"
+
+
+@dataclass(frozen=True, slots=True)
+class ShareOverTime:
+    """Per publisher and month of publication: (unsourced, factual) assertions of the
+    articles' reports, with how many articles each series holds and how many had no date."""
+
+    months: list[str]  # "YYYY-MM", every month from the first to the last
+    series: list[tuple[str, dict[str, tuple[int, int]]]]
+    articles: dict[str, int]  # per series
+    undated: int
+    merged: int  # publishers folded into OTHER_PUBLISHERS
+
+
+def unsourced_by_publisher(session: Session, user: Any, *, search: str | None,
+                           status: str | None, top: int = TOP_PUBLISHERS) -> ShareOverTime:
+    """The share of factual assertions that are unsourced, by month of publication
+    (``Article.published_at``), one series for each of the ``top`` publishers with most dated
+    articles and one for the rest; over the articles the project report's search and filters
+    pick, counting the same assertions as its rows (``report_counts``)."""
+    from .articles import visible_articles
+
+    counts = report_counts()
+    year = extract("year", Article.published_at)
+    month = extract("month", Article.published_at)
+    stmt = (select(Article.publisher, year.label("year"), month.label("month"),
+                   func.count(Article.id).label("articles"),
+                   func.sum(func.coalesce(counts.c.sourced, 0)).label("sourced"),
+                   func.sum(func.coalesce(counts.c.unsourced, 0)).label("unsourced"))
+            .outerjoin(counts, counts.c.article_id == Article.id)
+            .where(Article.published_at.is_not(None))
+            .group_by(Article.publisher, year, month))
+    stmt = visible_articles(session, user, stmt, search=search, status=status)
+    undated_stmt = visible_articles(
+        session, user, select(func.count(Article.id)).where(Article.published_at.is_(None)),
+        search=search, status=status)
+    if stmt is None or undated_stmt is None:
+        return ShareOverTime([], [], {}, 0, 0)
+    cells: dict[str, dict[str, list[int]]] = {}
+    articles: dict[str, int] = {}
+    for row in session.execute(stmt):
+        name = row.publisher or NO_PUBLISHER
+        key = f"{int(row.year):04d}-{int(row.month):02d}"
+        cell = cells.setdefault(name, {}).setdefault(key, [0, 0])
+        cell[0] += int(row.unsourced)
+        cell[1] += int(row.sourced) + int(row.unsourced)
+        articles[name] = articles.get(name, 0) + int(row.articles)
+    ranked = sorted(articles, key=lambda name: (-articles[name], name))
+    kept, rest = ranked[:top], ranked[top:]
+    series = [(name, {m: (u, f) for m, (u, f) in cells[name].items()}) for name in kept]
+    if rest:
+        other: dict[str, tuple[int, int]] = {}
+        for name in rest:
+            for m, (u, f) in cells[name].items():
+                before = other.get(m, (0, 0))
+                other[m] = (before[0] + u, before[1] + f)
+        series.append((OTHER_PUBLISHERS, other))
+        articles = {**{n: articles[n] for n in kept},
+                    OTHER_PUBLISHERS: sum(articles[n] for n in rest)}
+    return ShareOverTime(_month_run([m for c in cells.values() for m in c]), series,
+                         articles, int(session.scalar(undated_stmt) or 0), len(rest))
+
+
+def _month_run(months: list[str]) -> list[str]:
+    """Every month from the earliest to the latest of ``months`` ("YYYY-MM")."""
+    if not months:
+        return []
+    first, last = min(months), max(months)
+    year, month = int(first[:4]), int(first[5:])
+    run = []
+    while f"{year:04d}-{month:02d}" <= last:
+        run.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return run

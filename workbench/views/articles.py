@@ -21,8 +21,9 @@ from ..services import articles as articles_service
 from ..services import assertions as assertions_service
 from ..services import assignments as assignments_service
 from ..services import users as users_service
+from ..services import verdicts as verdicts_service
 from ..services.errors import Conflict, ValidationFailed
-from ..services.policy import project_access, require
+from ..services.policy import VERDICT_SCALE, project_access, require
 from ..values import int_or_default, parse_int
 from ..text import split_sentences
 
@@ -119,6 +120,12 @@ def workspace_context(article_id: int, focus: str | None = None,
         "confirm_submit": None,
         "focus": focus,
         "panel_errors": {},
+        # The verdict beside the text: supervisors write it, reviewers read it once published.
+        "verdict": verdicts_service.verdict_for(db.session, user, article_id),
+        "verdict_scale": (verdicts_service.scale(db.session, VERDICT_SCALE)
+                          if access.can_write_verdict else []),
+        "verdict_errors": {},
+        "verdict_form": {},
         "CARD_PAGE_SIZE": CARD_PAGE_SIZE,
     }
     context.update(extra)

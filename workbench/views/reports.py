@@ -11,6 +11,7 @@ from flask import (Blueprint, Response, redirect, render_template, request, stre
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
+from .. import charts
 from ..db import db
 from ..highlights import Span, render_highlighted
 from ..models import TAGS, Article, User
@@ -22,8 +23,9 @@ from ..services import verdicts as verdicts_service
 from ..services.errors import Conflict, ValidationFailed
 from ..services.policy import RATING_SCALE, VERDICT_SCALE, require
 from ..csv_safe import csv_lines
-from ..values import int_or_default, parse_optional_int
+from ..values import parse_optional_int
 from ..xlsx import xlsx_chunks
+from .articles import render_workspace
 from .guards import requires
 
 bp = Blueprint("reports", __name__)
@@ -36,6 +38,7 @@ def me() -> User:
 def _render(report: reports_service.Report, *, public: bool, status: int = 200, **extra):  # type: ignore[no-untyped-def]
     spans = [Span(a.id, a.start, a.end, a.tag, a.tag) for a in report.assertions]
     context = {"report": report, "public": public, "tags": TAGS, "pdf": False,
+               "tag_chart": charts.bar_chart([(t, len(report.by_tag[t])) for t in TAGS]),
                "agreement": _agreement(report),
                "body_html": render_highlighted(report.article.body, spans),
                "claim_reviews": Markup(""), "verdict_scale": [], "errors": {}, "form": {}}
@@ -108,18 +111,26 @@ def public_report_pdf(slug: str):  # type: ignore[no-untyped-def]
 @bp.route("/articles/<int:article_id>/verdict", methods=["POST"])
 @login_required
 def save_verdict(article_id: int):  # type: ignore[no-untyped-def]
-    """The report page's verdict form: rating, summary, and publish or keep as a draft."""
-    report = _report_for(article_id)
+    """The verdict form, on the report page or beside the article (``back=article``): rating,
+    summary, and publish or keep as a draft; a refusal comes back beside its field."""
     form = request.form
+    beside_text = form.get("back") == "article"
+    report = None if beside_text else _report_for(article_id)  # as it was before the change
     try:
         verdicts_service.put_verdict(
             db.session, me(), article_id, rating=form.get("rating", ""),
             summary=form.get("summary", ""), state=form.get("state") or None,
             version=parse_optional_int(form.get("version"), "version", minimum=1))
     except (ValidationFailed, Conflict) as error:
-        return _render(report, public=False, status=error.status,
-                       errors={error.field or "rating": error.message}, form=dict(form))
+        errors = {error.field or "rating": error.message}
+        if report is None:
+            return render_workspace(article_id, error.status, focus="verdict",
+                                    verdict_errors=errors, verdict_form=dict(form))
+        return _render(report, public=False, status=error.status, errors=errors,
+                       form=dict(form))
     db.finish_writes()
+    if beside_text:
+        return redirect(url_for("articles.article_detail", article_id=article_id) + "#verdict")
     return redirect(url_for("reports.article_report", article_id=article_id) + "#verdict")
 
 
@@ -162,23 +173,51 @@ def _project_filters() -> dict[str, Any]:
             "status": status if status in articles_service.LIST_STATUSES else None}
 
 
+def _project_order() -> reports_service.ProjectOrder:
+    return reports_service.project_order(request.args.get("sort"), request.args.get("order"),
+                                         request.args.get("after"))
+
+
+def _project_context() -> dict[str, Any]:
+    """The project report as the page and its PDF show it: one page of rows in the asked
+    order, and the chart of the share unsourced over the same search and filters."""
+    filters = _project_filters()
+    order = _project_order()
+    rows, next_cursor = reports_service.project_page(db.session, me(), order=order,
+                                                     limit=PROJECT_PAGE_SIZE, **filters)
+    over_time = reports_service.unsourced_by_publisher(db.session, me(), **filters)
+    query = {k: v for k, v in (("q", filters["search"]), ("status", filters["status"])) if v}
+    sorted_query = dict(query)
+    if (order.sort, order.direction) != reports_service.DEFAULT_SORT:
+        sorted_query.update(sort=order.sort, order=order.direction)
+    paged = order.after is not None
+    return {"rows": rows, "next_cursor": next_cursor, "paged": paged,
+            "query": query, "sorted_query": sorted_query, "order": order,
+            "pdf_query": {**sorted_query, **({"after": request.args["after"]} if paged else {})},
+            "statuses": articles_service.LIST_STATUSES, "tags": TAGS, "over_time": over_time,
+            "share_chart": charts.share_chart(over_time.months, over_time.series),
+            "pdf": False}
+
+
 @bp.route("/reports")
 @requires("can_export")
 def project_report():  # type: ignore[no-untyped-def]
-    filters = _project_filters()
-    before = int_or_default(request.args.get("before"), None, minimum=1)
-    rows, next_cursor = reports_service.project_page(db.session, me(), before_id=before,
-                                                     limit=PROJECT_PAGE_SIZE, **filters)
-    query = {k: v for k, v in (("q", filters["search"]), ("status", filters["status"])) if v}
-    return render_template("reports/project.html", rows=rows, next_cursor=next_cursor,
-                           before=before, query=query, statuses=articles_service.LIST_STATUSES,
-                           tags=TAGS)
+    return render_template("reports/project.html", **_project_context())
+
+
+@bp.route("/reports/report.pdf")
+@requires("can_export")
+def project_report_pdf() -> Response:
+    """The chart and the page of rows the same query shows, as a PDF."""
+    html = render_template("reports/project.html", **{**_project_context(), "pdf": True})
+    return _pdf_response(html, "reports")
 
 
 @bp.route("/reports/export.csv")
 @requires("can_export")
 def project_report_csv() -> Response:
-    rows = reports_service.project_rows(db.session, me(), **_project_filters())
+    rows = reports_service.project_rows(db.session, me(), order=_project_order(),
+                                        **_project_filters())
     return Response(stream_with_context(csv_lines(reports_service.PROJECT_COLUMNS,
                                                   (r.cells() for r in rows))),
                     mimetype="text/csv",
@@ -188,7 +227,8 @@ def project_report_csv() -> Response:
 @bp.route("/reports/export.xlsx")
 @requires("can_export")
 def project_report_xlsx() -> Response:
-    rows = reports_service.project_rows(db.session, me(), **_project_filters())
+    rows = reports_service.project_rows(db.session, me(), order=_project_order(),
+                                        **_project_filters())
     return Response(stream_with_context(xlsx_chunks(reports_service.PROJECT_COLUMNS,
                                                     (r.cells() for r in rows))),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -31,14 +31,16 @@ from ..csv_safe import csv_lines
 from ..db import read_phase
 from ..exchange import ArticleRecord, AssertionRecord, EvidenceRecord
 from ..exchange import doccano, labelstudio, w3c
-from ..models import Article, Assertion, Assignment, Evidence, User
+from ..models import (Adjudication, Article, Assertion, AssertionRating, Assignment, Evidence,
+                      User, Verdict)
 from .errors import NotFound, ValidationFailed
 
 __all__ = ["BATCH", "FORMATS", "JSONL_VERSION", "ExportFile", "export_file", "export_lines"]
 
 FORMATS: tuple[str, ...] = ("jsonl", "csv", "w3c", "labelstudio", "doccano", "claimreview")
-#: Version of the project's own JSONL format, written in its first line.
-JSONL_VERSION = 1
+#: Version of the project's own JSONL format, written in its first line (2 added adjudication,
+#: verdict and rating lines; the importer still reads 1).
+JSONL_VERSION = 2
 #: Rows read per query.
 BATCH = 1000
 #: The base of the IRIs in W3C exports when the caller names none.
@@ -50,6 +52,8 @@ CSV_HEADER = ("assertion_id", "article_id", "article_title", "reviewer", "start"
 
 _articles, _assertions = Article.__table__, Assertion.__table__
 _evidence, _users, _assignments = Evidence.__table__, User.__table__, Assignment.__table__
+_adjudications, _verdicts = Adjudication.__table__, Verdict.__table__
+_ratings = AssertionRating.__table__
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,7 +255,14 @@ def _user_rows(session: Session, article_id: int | None) -> Iterator[Row[Any]]:
                             .where(_assertions.c.article_id == article_id)),
             _users.c.id.in_(select(_evidence.c.added_by_id).join(
                 _assertions, _assertions.c.id == _evidence.c.assertion_id)
-                .where(_assertions.c.article_id == article_id))))
+                .where(_assertions.c.article_id == article_id)),
+            _users.c.id.in_(select(_verdicts.c.author_id)
+                            .where(_verdicts.c.article_id == article_id)),
+            _users.c.id.in_(select(_ratings.c.rated_by_id).join(
+                _assertions, _assertions.c.id == _ratings.c.assertion_id)
+                .where(_assertions.c.article_id == article_id)),
+            _users.c.username.in_(select(_adjudications.c.actor)
+                                  .where(_adjudications.c.article_id == article_id))))
     return _keyset(session, stmt, _users.c.id)
 
 
@@ -266,13 +277,58 @@ def _assignment_rows(session: Session, article_id: int | None) -> Iterator[Row[A
     return _keyset(session, stmt, _assignments.c.id)
 
 
+def _adjudication_rows(session: Session, article_id: int | None) -> Iterator[Row[Any]]:
+    stmt = select(_adjudications)
+    if article_id is not None:
+        stmt = stmt.where(_adjudications.c.article_id == article_id)
+    return _keyset(session, stmt, _adjudications.c.id)
+
+
+def _verdict_rows(session: Session, article_id: int | None) -> Iterator[Row[Any]]:
+    stmt = (select(_verdicts, _users.c.username.label("author"))
+            .outerjoin(_users, _users.c.id == _verdicts.c.author_id))
+    if article_id is not None:
+        stmt = stmt.where(_verdicts.c.article_id == article_id)
+    return _keyset(session, stmt, _verdicts.c.id)
+
+
+def _rating_rows(session: Session, article_id: int | None) -> Iterator[Row[Any]]:
+    stmt = (select(_ratings, _users.c.username.label("rated_by"))
+            .outerjoin(_users, _users.c.id == _ratings.c.rated_by_id))
+    if article_id is not None:
+        stmt = stmt.where(_ratings.c.assertion_id.in_(
+            select(_assertions.c.id).where(_assertions.c.article_id == article_id)))
+    return _keyset(session, stmt, _ratings.c.id)
+
+
+def _adjudication_lines(session: Session, article_id: int | None) -> Iterator[str]:
+    """Each decision on a consensus, naming assertions by their ``assertion`` line ids; an
+    assertion deleted since (a removed consensus assertion, say) is named ``null``."""
+    for batch in _batches(_adjudication_rows(session, article_id)):
+        named = {i for row in batch for i in [*(row.source_ids or []), row.result_id]
+                 if isinstance(i, int)}
+        stored = set(session.scalars(select(_assertions.c.id).where(
+            _assertions.c.id.in_(named)))) if named else set()
+        for row in batch:
+            yield _json({
+                "type": "adjudication", "article_id": row.article_id, "version": row.version,
+                "action": row.action, "reason": row.reason, "actor": row.actor,
+                "at": _iso(row.at),
+                "source_ids": [i if i in stored else None for i in row.source_ids or []],
+                "result_id": row.result_id if row.result_id in stored else None,
+                "result": row.result})
+
+
 def jsonl_lines(session: Session, article_id: int | None, **_options: Any) -> Iterator[str]:
-    """The project's own JSONL: a header line, then users, articles, assignments, assertions.
+    """The project's own JSONL: a header line, then users, articles, assignments, assertions,
+    adjudications (the consensus decisions), verdicts and assertion ratings.
 
     Each line is an object with a ``type``. Users carry their username, role and whether they
     are active, never a password hash or token. A consensus assertion (``"consensus": true``)
-    names the supervisor who settled it as its reviewer. Assignments and assertions name their article
-    by the ``id`` of its ``article`` line (ids of this file only) and people by username.
+    names the supervisor who settled it as its reviewer. Later lines name an article by the
+    ``id`` of its ``article`` line and an assertion by the ``id`` of its ``assertion`` line
+    (ids of this file only), people by username. A verdict keeps its public slug, so a report
+    link shared once still works once the project is rebuilt elsewhere.
     """
     yield _json({"type": "workbench", "version": JSONL_VERSION,
                  "scope": "project" if article_id is None else "article"})
@@ -302,6 +358,17 @@ def jsonl_lines(session: Session, article_id: int | None, **_options: Any) -> It
             "consensus": consensus, "evidence": [{"url": e.url, "title": e.title, "note": e.note, "stance": e.stance,
                           "added_by": e.added_by, "created_at": _iso(e.created_at)}
                          for e in evidence] if evidence else []})
+    yield from _adjudication_lines(session, article_id)
+    for row in _verdict_rows(session, article_id):
+        yield _json({"type": "verdict", "article_id": row.article_id, "rating": row.rating,
+                     "summary": row.summary, "state": row.state, "slug": row.slug,
+                     "author": row.author, "created_at": _iso(row.created_at),
+                     "updated_at": _iso(row.updated_at),
+                     "published_at": _iso(row.published_at), "version": row.version})
+    for row in _rating_rows(session, article_id):
+        yield _json({"type": "rating", "assertion_id": row.assertion_id, "rating": row.rating,
+                     "explanation": row.explanation, "rated_by": row.rated_by,
+                     "updated_at": _iso(row.updated_at), "version": row.version})
 
 
 def csv_chunks(session: Session, article_id: int | None, **_options: Any) -> Iterator[str]:

@@ -585,8 +585,9 @@ def peak_while_exporting(app: Flask, fmt: str) -> tuple[int, int]:
     tracemalloc.start()
     try:
         with app.app_context():
-            chunks = sum(1 for _ in exchange_service.export_lines(db.session, fmt))
-        return chunks, tracemalloc.get_traced_memory()[1]
+            lines = sum(chunk.count("\n") for chunk in exchange_service.export_lines(db.session,
+                                                                                     fmt))
+        return lines, tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
 
@@ -597,10 +598,10 @@ def test_project_export_memory_stays_flat(app, factory, monkeypatch, fmt):
     factory.user("rita")
     article = factory.article(body="Prices doubled in 2024.", title="Prices")
     add_assertions(app, article, "rita", 300)
-    small_chunks, small_peak = peak_while_exporting(app, fmt)
+    small_lines, small_peak = peak_while_exporting(app, fmt)
     add_assertions(app, article, "rita", 2700)
-    large_chunks, large_peak = peak_while_exporting(app, fmt)
-    assert large_chunks - small_chunks == 2700
+    large_lines, large_peak = peak_while_exporting(app, fmt)
+    assert large_lines - small_lines == 2700
     # Ten times the assertions, about the same peak: one batch is held at a time.
     assert large_peak < small_peak * 1.5 + 200_000, (small_peak, large_peak)
 
@@ -719,3 +720,31 @@ def test_ratings_off_the_scale_and_unknown_assertions_write_nothing(app, factory
         in result.output
     assert "Nothing was imported" in result.output
     assert counts(empty_app) == before
+
+
+def test_jsonl_lines_are_the_bytes_json_dumps_writes():
+    """orjson serialises the export; its lines must be what ``json.dumps`` writes (compact,
+    non-ASCII kept), with the characters some readers take for a line end escaped."""
+    tricky = "".join(map(chr, range(0x20))) + '"\\/\x7f\x85\u2028\u2029\ufeff' + FAMILY + \
+        TEXTS["arabic"] + TEXTS["crlf"]
+    records = [{"type": "assertion", "quote": tricky, "note": "", "id": 1, "consensus": False,
+                "evidence": [{"url": "https://e.example/?q=\u2028", "title": None}]},
+               {"type": "user", "username": "rita", "active": True}]
+    expected = "".join(
+        json.dumps(r, ensure_ascii=False, separators=(",", ":")).replace(
+            "\u2028", "\\u2028").replace("\u2029", "\\u2029").replace("\x85", "\\u0085")
+        + "\n" for r in records)
+    assert exchange_service._lines(records) == expected
+    assert all(len(line.splitlines()) == 1 for line in expected.split("\n")[:-1])
+
+
+@pytest.mark.parametrize("stored", ["2024-01-01 00:01:02.000000", "2026-12-03 09:10:11.123456",
+                                    "2026-12-03 09:10:11", "2026-12-03T09:10:11.5+00:00"])
+def test_sqlite_timestamps_read_as_text_match_isoformat(stored):
+    from datetime import datetime, timezone
+
+    from workbench.models.base import sqlite_isoformat
+
+    moment = datetime.fromisoformat(stored)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    assert sqlite_isoformat(stored) == moment.isoformat()

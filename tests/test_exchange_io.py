@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.conftest import ApiClient, Factory, make_app
 from workbench.db import db
@@ -748,3 +748,25 @@ def test_sqlite_timestamps_read_as_text_match_isoformat(stored):
     moment = datetime.fromisoformat(stored)
     moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
     assert sqlite_isoformat(stored) == moment.isoformat()
+
+
+def test_insert_articles_checks_every_draft_and_refuses_a_stored_text(app, factory):
+    from workbench.services.articles import ArticleDraft, insert_articles
+    from workbench.services.errors import Conflict, ValidationFailed
+
+    factory.article(body="Already here.", title="Stored")
+    before = counts(app)
+    drafts = [ArticleDraft(f"T{n}", f"Text {n}.") for n in range(3)]
+    for bad, error, field in ((ArticleDraft("Bad link", "Body.", source_url="ftp://x"),
+                               ValidationFailed, "items[1].source_url"),
+                              (ArticleDraft("Same", "Already here."), Conflict, "items[1].body"),
+                              (drafts[0], Conflict, "items[1].body")):
+        with pytest.raises(error) as refused, app.app_context(), db.transaction() as s:
+            insert_articles(s, [drafts[0], bad, drafts[2]], actor=None)
+        assert refused.value.field == field
+        assert counts(app) == before
+    with app.app_context(), db.transaction() as s:
+        ids = insert_articles(s, drafts, actor=None)
+        assert [s.get(Article, i).title for i in ids] == ["T0", "T1", "T2"]
+        assert s.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "article.create", AuditEvent.entity_id.in_(ids))) == 3

@@ -29,7 +29,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Row, Select, String, or_, select, type_coerce
+from sqlalchemy import Row, Select, String, bindparam, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from ..csv_safe import csv_lines
@@ -127,6 +127,33 @@ def _keyset_batches(session: Session, stmt: Select[Any], id_column: Any,
         after = getattr(rows[-1], id_column.key)
 
 
+def _driver_batches(session: Session, stmt: Select[Any], id_column: Any
+                    ) -> Iterator[list[tuple[Any, ...]]]:
+    """``_keyset_batches`` with the rows as the driver returns them (plain tuples, no
+    SQLAlchemy row or result processing: a fifth of a large export's time). Only for
+    statements whose bound values are integers and whose columns the caller reads in the
+    driver's own types (SQLite: timestamps as text, booleans as 0 and 1)."""
+    connection = session.connection()
+    compiled = (stmt.where(id_column > bindparam("after")).order_by(id_column)
+                .limit(BATCH).compile(dialect=connection.dialect))
+    sql = str(compiled)
+    cursor = connection.connection.cursor()
+    try:
+        after = 0
+        while True:
+            values = compiled.construct_params({"after": after})
+            cursor.execute(sql, tuple(values[name] for name in compiled.positiontup or ())
+                           if compiled.positional else values)
+            rows = cursor.fetchall()
+            if rows:
+                yield rows
+            if len(rows) < BATCH:
+                return
+            after = rows[-1][0]
+    finally:
+        cursor.close()
+
+
 def _keyset(session: Session, stmt: Select[Any], id_column: Any) -> Iterator[Row[Any]]:
     """Every row of ``stmt`` in id order, read as ``_keyset_batches`` does."""
     for rows in _keyset_batches(session, stmt, id_column):
@@ -189,9 +216,9 @@ def _evidence_of(session: Session, batch: Sequence[Row[Any]],
     found: dict[int, list[Row[Any]]] = {}
     if not batch:
         return found
-    first, last = batch[0].id, batch[-1].id
+    first, last = batch[0][0], batch[-1][0]  # ids come first
     # Every assertion in the range is in the batch unless the batch skipped some (one article's).
-    wanted = None if last - first + 1 == len(batch) else {row.id for row in batch}
+    wanted = None if last - first + 1 == len(batch) else {row[0] for row in batch}
     stmt = (stmt.where(_evidence.c.assertion_id.between(first, last))
             .order_by(_evidence.c.id))
     for row in session.execute(stmt).all():
@@ -354,8 +381,7 @@ def _assertion_lines(session: Session, article_id: int | None) -> Iterator[str]:
     stamp, iso = _timestamps(session)
     a = _assertions.c
     stmt = (select(a.id, a.article_id, _users.c.username, a.start_offset, a.end_offset,
-                   a.quote, a.tag, a.note, stamp(a.created_at), stamp(a.updated_at),
-                   a.consensus)
+                   a.quote, a.tag, a.note, a.created_at, a.updated_at, a.consensus)
             .join(_users, _users.c.id == a.reviewer_id))
     e = _evidence.c
     evidence_stmt = (select(e.id, e.assertion_id, e.url, e.title, e.note, e.stance,
@@ -364,7 +390,7 @@ def _assertion_lines(session: Session, article_id: int | None) -> Iterator[str]:
     if article_id is not None:
         stmt = stmt.where(a.article_id == article_id)
     dumps = orjson.dumps
-    for batch in _keyset_batches(session, stmt, a.id):
+    for batch in _driver_batches(session, stmt, a.id):
         evidence = _evidence_of(session, batch, evidence_stmt)
         # Each record is serialised at once: bytes, which the garbage collector does not
         # track, instead of a thousand live dicts (that kept full collections running).
@@ -378,7 +404,7 @@ def _assertion_lines(session: Session, article_id: int | None) -> Iterator[str]:
                 "reviewer": reviewer, "start": start, "end": end, "quote": quote, "tag": tag,
                 "note": note, "created_at": created_text,
                 "updated_at": created_text if updated == created else iso(updated),
-                "consensus": consensus,
+                "consensus": bool(consensus),
                 "evidence": [{"url": url, "title": title, "note": link_note, "stance": stance,
                               "added_by": added_by, "created_at": iso(at)}
                              for _, _, url, title, link_note, stance, added_by, at in links]

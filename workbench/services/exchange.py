@@ -419,21 +419,25 @@ def _adjudication_rows(session: Session, article_id: int | None) -> Iterator[Row
     return _keyset(session, stmt, _adjudications.c.id)
 
 
+def _rows_naming(session: Session, table: Any, user_id: Any, label: str,
+                 where: Any = None) -> Iterator[Row[Any]]:
+    """The rows of ``table`` (those ``where`` picks), each with the username ``user_id``
+    names as ``label``."""
+    stmt = (select(table, _users.c.username.label(label))
+            .outerjoin(_users, _users.c.id == user_id))
+    return _keyset(session, stmt if where is None else stmt.where(where), table.c.id)
+
+
 def _verdict_rows(session: Session, article_id: int | None) -> Iterator[Row[Any]]:
-    stmt = (select(_verdicts, _users.c.username.label("author"))
-            .outerjoin(_users, _users.c.id == _verdicts.c.author_id))
-    if article_id is not None:
-        stmt = stmt.where(_verdicts.c.article_id == article_id)
-    return _keyset(session, stmt, _verdicts.c.id)
+    return _rows_naming(session, _verdicts, _verdicts.c.author_id, "author",
+                        None if article_id is None else _verdicts.c.article_id == article_id)
 
 
 def _rating_rows(session: Session, article_id: int | None) -> Iterator[Row[Any]]:
-    stmt = (select(_ratings, _users.c.username.label("rated_by"))
-            .outerjoin(_users, _users.c.id == _ratings.c.rated_by_id))
-    if article_id is not None:
-        stmt = stmt.where(_ratings.c.assertion_id.in_(
-            select(_assertions.c.id).where(_assertions.c.article_id == article_id)))
-    return _keyset(session, stmt, _ratings.c.id)
+    return _rows_naming(session, _ratings, _ratings.c.rated_by_id, "rated_by",
+                        None if article_id is None else _ratings.c.assertion_id.in_(
+                            select(_assertions.c.id).where(
+                                _assertions.c.article_id == article_id)))
 
 
 def _adjudication_lines(session: Session, article_id: int | None) -> Iterator[str]:

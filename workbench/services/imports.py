@@ -191,8 +191,8 @@ class PlannedAssignment:
 
 @dataclass(slots=True)
 class PlannedDecision:
-    """An adjudication of an exported project; assertions named by their line ids in
-    ``file`` (``None``: deleted before the export)."""
+    """An adjudication of an exported project; assertions named by their line ids in the
+    file of ``origin`` (``None``: deleted before the export)."""
 
     origin: tuple[str, int]
     digest: str

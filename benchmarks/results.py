@@ -51,6 +51,7 @@ class RunRecord:
     notes: dict[str, str] = field(default_factory=dict)
     # CPU cores kept busy by other processes while this run's servers stood idle, by moment.
     background_cores: dict[str, float] = field(default_factory=dict)
+    exchange: dict[str, Any] = field(default_factory=dict)  # benchmarks/exchange.py's figures
 
     def floor_for(self, clients: int, database: str | None = None,
                   scenario: str = "") -> LoadResult | None:

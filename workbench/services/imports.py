@@ -14,8 +14,8 @@ All or nothing, in two steps:
    stored (same content hash, same username, same assignment, same span with the same tag
    and note by the same owner, and the same creation time for an exported assertion) is
    counted as present and left alone; the rest goes through the services' writers
-   (``create_article``, ``insert_assertions``), in batches of up to ``SPAN_BATCH``
-   assertions per article. Then an exported project's adjudications, verdicts and ratings
+   (``insert_articles``, ``ARTICLE_BATCH`` articles per call; ``insert_assertions``, in
+   batches of up to ``SPAN_BATCH`` assertions per article). Then an exported project's adjudications, verdicts and ratings
    (the assertions they name mapped from the file's line ids to the stored ones; present
    when the article already has that decision number, that article a verdict, that
    assertion a rating). A problem found while writing is collected too.
@@ -27,8 +27,8 @@ The write lock (SQLite), a trade-off kept on purpose: the import is one transact
 its first write to its commit reviewers' saves wait (they queue on the busy timeout; none
 fails). Reading and checking every file comes before the first statement, so no lock is held
 then, and articles go in by executemany (``insert_articles``), so the lock covers the inserts
-alone: about 0.3 s per 1,000 articles, 3 s for 10,000 on the benchmark machine
-(``benchmarks/exchange.py``), longer than the one second a save should wait at most.
+alone: 2 to 3 s for 10,000 articles on the benchmark machine (``benchmarks/exchange.py``),
+longer than the one second a save should wait at most.
 Committing in chunks would bound each wait but break all or nothing (a failure half-way would
 leave half an import, and its audit events cannot be taken back); a staging table flipped
 visible in one short transaction would keep both, at the cost of a migration.
@@ -58,7 +58,7 @@ from sqlalchemy.orm import Session
 from ..config import MAX_ARTICLE_BODY_BYTES
 from ..exchange import FormatError, ImportedTask, check_label_map
 from ..exchange import doccano, labelstudio
-from ..models import (DECISIONS, ROLES, TAGS, VERDICT_STATES, Adjudication, Article, Assertion,
+from ..models import (DECISIONS, ROLES, TAGS, VERDICT_STATES, Adjudication, Assertion,
                       AssertionRating, Assignment, User, Verdict, utcnow)
 from ..models.review import ASSIGNMENT_STATUSES
 from ..text import SpanError, canonicalize, check_span, content_hash, parse_seed_text
@@ -70,7 +70,7 @@ from .articles import (LANGUAGE_TAG, MAX_LANGUAGE_LENGTH, MAX_PUBLISHER_LENGTH, 
                        ArticleDraft, insert_articles, stored_articles)
 from .assertions import (EvidenceInput, Guard, NewAssertion, insert_assertions, validate_evidence,
                          validate_note, validate_tag)
-from .errors import Conflict, ValidationFailed, WorkbenchError
+from .errors import ValidationFailed, WorkbenchError
 from .policy import RATING_SCALE, VERDICT_SCALE, project_access
 
 __all__ = ["FORMATS", "ImportFailed", "ImportProblem", "ImportReport", "Progress",
@@ -894,6 +894,8 @@ class _Writer:
         self.report.present["articles"] += len(self.article_ids)
         fresh = [a for a in planned if a.digest not in self.article_ids]
         done = total - len(fresh)
+        if progress is not None and not fresh:
+            progress("articles", done, total)
         for i in range(0, len(fresh), ARTICLE_BATCH):
             batch = fresh[i:i + ARTICLE_BATCH]
             try:

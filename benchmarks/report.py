@@ -10,6 +10,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import exchange
 from .loadgen import LoadResult
 from .paths import ANALYSIS_PATH, BENCH_DIR, PLOT_PATH, RESULTS_PATH
 from .results import FLOOR, RunRecord
@@ -131,6 +132,7 @@ def render(record: RunRecord, plot_file: Path) -> str:
         + analysis.get("changes made because of the profile", "_None written._"),
         "## Agreement at scale\n\n" + analysis.get("method: agreement", "") + "\n\n"
         + _agreement_table(record) + "\n\n" + analysis.get("agreement findings", ""),
+        exchange.section(record.exchange, analysis.get("exchange", "")),
         _missed_targets(record, analysis),
         "## Corpus\n\n" + analysis.get("method: corpus", "") + "\n\n" + _corpus_table(record),
     ]

@@ -1,6 +1,7 @@
 """`make bench`: measure the workbench under gunicorn against a bare Flask floor.
 
-    python -m benchmarks.run                 # the full run (about 15 minutes on 2 cores)
+    python -m benchmarks.run                 # the full run (about 15 minutes on 2 cores,
+                                             # then benchmarks/exchange.py, about 8 more)
     python -m benchmarks.run --quick         # a smoke run: small corpus, short loads
     python -m benchmarks.report              # rewrite RESULTS.md from the last results.json
 
@@ -25,7 +26,7 @@ from sqlalchemy import Engine
 from workbench.db import make_engine
 from workbench.migrate import upgrade
 
-from . import agreement, machine, report
+from . import agreement, exchange, machine, report
 from .accounts import PASSWORD, SUPERVISOR, Accounts, create_accounts
 from .corpus import CorpusGenerator, CorpusSpec
 from .databases import DATABASE_LABELS, PG_ADMIN_URL, fresh_database, postgres_available
@@ -250,6 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench.measure_floor("floor (end of run)", clients=(8,))
     print("==> Agreement at scale (benchmarks/agreement.py)")
     record.agreement = agreement.measure_all(plan.databases, scratch, plan.agreement_articles)
+    record.exchange = exchange.record_dict(exchange.measure(plan.sizes[-1] < 100_000, scratch))
     record.minutes = (time.monotonic() - started) / 60
     record.finished_at = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     written = report.write_all(record, plan.results_path)

@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.conftest import ApiClient, Factory, make_app
 from workbench.db import db
 from workbench.migrate import upgrade
-from workbench.models import Article, Assertion, Assignment, AuditEvent, Evidence, User
+from workbench.models import (Adjudication, Article, Assertion, AssertionRating, Assignment,
+                              AuditEvent, Evidence, User, Verdict)
 from workbench.services import exchange as exchange_service
 from workbench.services.imports import ImportFailed, import_paths
 from workbench.text import canonicalize
@@ -82,8 +83,56 @@ def build_project(factory: Factory) -> dict[str, int]:
     return ids
 
 
+def settle_and_rate(factory: Factory, ids: dict[str, int]) -> None:
+    """On top of build_project: decisions of every kind with reasons (one consensus assertion
+    removed, so decisions name an assertion that is gone), a published verdict, a draft one,
+    and ratings of consensus assertions."""
+    sue = ApiClient(factory.app.test_client(), factory.token("sue"))
+
+    def decide(name: str, **decision: Any) -> dict[str, Any]:
+        response = sue.post(f"/articles/{ids[name]}/consensus", json=decision)
+        assert response.status_code == 201, response.json
+        return sue.get(f"/articles/{ids[name]}/consensus").json
+
+    def reviewed(name: str, phrase: str) -> int:
+        items = sue.get(f"/articles/{ids[name]}/assertions?limit=1000").json["items"]
+        return next(a["id"] for a in items if a["quote"] == phrase and not a.get("consensus"))
+
+    decide("arabic", action="accept", assertions=[reviewed("arabic", "رأيٌ شخصي")],
+           tag="opinion", reason="Both reviewers read it as opinion")
+    decide("arabic", action="reject", assertions=[reviewed("arabic", "الاقتصادَ ينمو")],
+           reason="Too broad a span")
+    settled = next(a for a in sue.get(f"/articles/{ids['arabic']}/consensus").json["items"]
+                   if a["quote"] == CONSENSUS)
+    consensus = decide("arabic", action="edit", assertions=[settled["id"]], tag="sourced",
+                       note="a source was found", version=settled["version"],
+                       reason="The ministry's figures")
+    decide("zwj", action="accept", assertions=[reviewed("zwj", f"{FAMILY} family")],
+           reason="Clear enough")
+    (accepted,) = sue.get(f"/articles/{ids['zwj']}/consensus").json["items"]
+    decide("zwj", action="remove", assertions=[accepted["id"]], reason="Changed my mind")
+    for item, rating in zip(consensus["items"], ("accurate", "misleading")):
+        response = sue.put(f"/assertions/{item['id']}/rating",
+                           json={"rating": rating, "explanation": f"Because {rating}."})
+        assert response.status_code == 200, response.json
+    for name, state in (("arabic", "published"), ("zwj", "draft")):
+        response = sue.put(f"/articles/{ids[name]}/verdict", json={
+            "rating": "partly sourced", "summary": f"The {name} text.", "state": state})
+        assert response.status_code == 200, response.json
+
+
+def _strip_ids(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_ids(v) for k, v in value.items()
+                if k not in ("id", "article_id", "assertion_id")}
+    if isinstance(value, list):
+        return [_strip_ids(v) for v in value]
+    return value
+
+
 def canonical_project(app: Flask) -> dict[str, Any]:
-    """The project's content with ids aside: what a round trip must keep."""
+    """The project's content with ids aside: what a round trip must keep. Rows that name an
+    assertion name it by its content; one that is gone is ``None``."""
     with app.app_context(), db.transaction() as s:
         hashes = dict(s.execute(select(Article.id, Article.content_hash)).all())
         names = dict(s.execute(select(User.id, User.username)).all())
@@ -95,14 +144,31 @@ def canonical_project(app: Flask) -> dict[str, Any]:
             (hashes[a.article_id], names[a.reviewer_id], a.status,
              names.get(a.assigned_by_id), a.assigned_at, a.submitted_at)
             for a in s.scalars(select(Assignment)))
+        keys = {a.id: (hashes[a.article_id], names[a.reviewer_id], a.start, a.end, a.quote,
+                       a.tag, a.note, a.consensus, a.created_at)
+                for a in s.scalars(select(Assertion))}
         assertions = sorted(
             (hashes[a.article_id], names[a.reviewer_id], a.start, a.end, a.quote, a.prefix,
              a.suffix, a.tag, a.note, a.consensus, a.created_at, a.updated_at,
              tuple((e.url, e.title, e.note, e.stance, names.get(e.added_by_id))
                    for e in a.evidence))
             for a in s.scalars(select(Assertion)))
+        decisions = sorted(
+            (hashes[d.article_id], d.version, d.action, d.reason, d.actor,
+             names.get(d.actor_id), d.at, tuple(keys.get(i) for i in d.source_ids),
+             keys.get(d.result_id), json.dumps(_strip_ids(d.result), sort_keys=True))
+            for d in s.scalars(select(Adjudication)))
+        verdicts = sorted(
+            (hashes[v.article_id], v.rating, v.summary, v.state, v.slug, names.get(v.author_id),
+             v.created_at, v.updated_at, v.published_at, v.version)
+            for v in s.scalars(select(Verdict)))
+        ratings = sorted(
+            (keys[r.assertion_id], r.rating, r.explanation, names.get(r.rated_by_id),
+             r.updated_at, r.version)
+            for r in s.scalars(select(AssertionRating)))
     return {"users": users, "articles": articles, "assignments": assignments,
-            "assertions": assertions}
+            "assertions": assertions, "decisions": decisions, "verdicts": verdicts,
+            "ratings": ratings}
 
 
 def export_text(app: Flask, fmt: str, **options: Any) -> str:
@@ -142,25 +208,37 @@ def test_jsonl_round_trip_into_an_empty_database_is_identical(app, factory, empt
     # Tiny batches: assertions are written while the file is read again, a few at a time.
     monkeypatch.setattr(imports, "SPAN_BATCH", batch)
     monkeypatch.setattr(imports, "MAX_PENDING_SPANS", held)
-    build_project(factory)
+    settle_and_rate(factory, build_project(factory))
     exported = tmp_path / "project.jsonl"
     exported.write_text(export_text(app, "jsonl"), encoding="utf-8")
+    kinds: list[str] = []
     for line in exported.read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
-        assert "type" in record
+        kinds.append(record["type"])
         assert not {"password", "password_hash", "token", "session_nonce"} & set(record)
+    assert set(kinds) == {"workbench", "user", "article", "assignment", "assertion",
+                          "adjudication", "verdict", "rating"}
 
     report = run_import(empty_app, exported)
     assert report.created["articles"] == len(TEXTS)
-    assert report.created["assertions"] == STORED
-    assert canonical_project(empty_app) == canonical_project(app)
+    assert report.created["assertions"] == STORED + 1  # two accepted, one of them removed
+    assert (report.created["adjudications"], report.created["verdicts"],
+            report.created["ratings"]) == (6, 2, 2)
+    source = canonical_project(app)
+    assert canonical_project(empty_app) == source
+    # The removed consensus assertion is named by nobody: its decisions say so.
+    assert sum(d[8] is None for d in source["decisions"]) == 3  # reject, accept gone, remove
+    with empty_app.app_context():
+        # The published report answers at the same public link.
+        slug = db.session.scalar(select(Verdict.slug).where(Verdict.state == "published"))
+    assert empty_app.test_client().get(f"/r/{slug}").status_code == 200
     with empty_app.app_context(), db.transaction() as s:
         # People who were missing come in inactive: nobody knows their password.
         assert not any(s.scalars(select(User.active)))
 
 
 def test_reimporting_creates_nothing_and_says_so(app, factory, empty_app, tmp_path):
-    build_project(factory)
+    settle_and_rate(factory, build_project(factory))
     exported = tmp_path / "project.jsonl"
     exported.write_text(export_text(app, "jsonl"), encoding="utf-8")
     runner = empty_app.test_cli_runner()
@@ -171,7 +249,9 @@ def test_reimporting_creates_nothing_and_says_so(app, factory, empty_app, tmp_pa
     second = runner.invoke(args=["import", str(exported)])
     assert second.exit_code == 0, second.output
     assert f"articles: 0 created, {len(TEXTS)} already present" in second.stdout
-    assert f"assertions: 0 created, {STORED} already present" in second.stdout
+    assert f"assertions: 0 created, {STORED + 1} already present" in second.stdout
+    for kind, count in (("adjudications", 6), ("verdicts", 2), ("ratings", 2)):
+        assert f"{kind}: 0 created, {count} already present" in second.stdout
     assert "Nothing new" in second.stdout
     assert counts(empty_app) == before
 
@@ -203,7 +283,7 @@ def test_every_bad_line_is_listed(app, tmp_path):
         json.dumps({"title": "Fine", "body": "A fine text."}),
         "{not json",
         json.dumps({"title": "Bad link", "body": "Text.", "source_url": "ftp://x"}),
-        json.dumps({"type": "verdict"}),
+        json.dumps({"type": "comment"}),
         json.dumps({"title": "Bad date", "body": "Other text.", "published_at": "March"}),
     ]), encoding="utf-8")
     with pytest.raises(ImportFailed) as failure:
@@ -505,8 +585,9 @@ def peak_while_exporting(app: Flask, fmt: str) -> tuple[int, int]:
     tracemalloc.start()
     try:
         with app.app_context():
-            chunks = sum(1 for _ in exchange_service.export_lines(db.session, fmt))
-        return chunks, tracemalloc.get_traced_memory()[1]
+            lines = sum(chunk.count("\n") for chunk in exchange_service.export_lines(db.session,
+                                                                                     fmt))
+        return lines, tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
 
@@ -517,25 +598,29 @@ def test_project_export_memory_stays_flat(app, factory, monkeypatch, fmt):
     factory.user("rita")
     article = factory.article(body="Prices doubled in 2024.", title="Prices")
     add_assertions(app, article, "rita", 300)
-    small_chunks, small_peak = peak_while_exporting(app, fmt)
+    small_lines, small_peak = peak_while_exporting(app, fmt)
     add_assertions(app, article, "rita", 2700)
-    large_chunks, large_peak = peak_while_exporting(app, fmt)
-    assert large_chunks - small_chunks == 2700
+    large_lines, large_peak = peak_while_exporting(app, fmt)
+    assert large_lines - small_lines == 2700
     # Ten times the assertions, about the same peak: one batch is held at a time.
     assert large_peak < small_peak * 1.5 + 200_000, (small_peak, large_peak)
 
 
 def test_an_article_export_imported_where_it_came_from_adds_nothing(app, factory, tmp_path):
     ids = build_project(factory)
+    settle_and_rate(factory, ids)
     path = tmp_path / "one.jsonl"
     path.write_text(export_text(app, "jsonl", article_id=ids["arabic"]), encoding="utf-8")
     kinds = [json.loads(line)["type"] for line in path.read_text(encoding="utf-8").splitlines()]
-    assert kinds.count("article") == 1 and kinds.count("assertion") == 3
-    assert sorted(set(kinds)) == ["article", "assertion", "assignment", "user", "workbench"]
+    assert kinds.count("article") == 1 and kinds.count("assertion") == 4
+    assert sorted(set(kinds)) == ["adjudication", "article", "assertion", "assignment",
+                                  "rating", "user", "verdict", "workbench"]
     before = counts(app)
     report = run_import(app, path)
     assert report.nothing_new
-    assert report.present["assertions"] == 3 and report.present["assignments"] == 2
+    assert report.present["assertions"] == 4 and report.present["assignments"] == 2
+    assert (report.present["adjudications"], report.present["verdicts"],
+            report.present["ratings"]) == (4, 1, 2)
     assert counts(app) == before
 
 
@@ -597,3 +682,100 @@ def test_a_consensus_assertion_owned_by_a_reviewer_is_refused(app, factory, empt
     assert [(p.line, p.field, p.reason) for p in failure.value.problems] == [
         (number, "consensus", "rita may not settle a consensus: only supervisors adjudicate")]
     assert counts(empty_app) == before
+
+
+def _export_with(app: Flask, tmp_path: Path, changes: dict[str, dict[str, Any]]
+                 ) -> tuple[Path, dict[str, int]]:
+    """The project's JSONL with the first line of each type changed; the changed lines' numbers."""
+    lines = export_text(app, "jsonl").splitlines()
+    numbers: dict[str, int] = {}
+    for number, line in enumerate(lines, start=1):
+        record = json.loads(line)
+        kind = record["type"]
+        if kind in changes and kind not in numbers:
+            numbers[kind] = number
+            lines[number - 1] = json.dumps({**record, **changes[kind]}, ensure_ascii=False)
+    path = tmp_path / "changed.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path, numbers
+
+
+def test_bad_adjudication_verdict_and_rating_lines_are_listed(app, factory, empty_app,
+                                                              tmp_path):
+    settle_and_rate(factory, build_project(factory))
+    path, at = _export_with(app, tmp_path, {"adjudication": {"action": "vote", "reason": " "},
+                                            "verdict": {"state": "secret", "slug": "x"},
+                                            "rating": {"assertion_id": "one"}})
+    before = counts(empty_app)
+    with pytest.raises(ImportFailed) as failure:
+        run_import(empty_app, path)
+    assert [(p.line, p.field) for p in failure.value.problems] == sorted([
+        (at["adjudication"], "action"), (at["adjudication"], "reason"),
+        (at["verdict"], "slug"), (at["verdict"], "state"), (at["rating"], "assertion_id")])
+    assert counts(empty_app) == before
+
+
+def test_ratings_off_the_scale_and_unknown_assertions_write_nothing(app, factory, empty_app,
+                                                                    tmp_path):
+    settle_and_rate(factory, build_project(factory))
+    path, at = _export_with(app, tmp_path, {"verdict": {"rating": "pants on fire"},
+                                            "rating": {"assertion_id": 999_999}})
+    before = counts(empty_app)
+    result = empty_app.test_cli_runner().invoke(args=["import", str(path)])
+    assert result.exit_code != 0
+    assert (f"{path}:{at['verdict']}: rating: 'pants on fire' is not on this project's "
+            "scale") in result.output
+    assert f"{path}:{at['rating']}: assertion_id: 999999 names no assertion line" \
+        in result.output
+    assert "Nothing was imported" in result.output
+    assert counts(empty_app) == before
+
+
+def test_jsonl_lines_are_the_bytes_json_dumps_writes():
+    """orjson serialises the export; its lines must be what ``json.dumps`` writes (compact,
+    non-ASCII kept), with the characters some readers take for a line end escaped."""
+    tricky = "".join(map(chr, range(0x20))) + '"\\/\x7f\x85\u2028\u2029\ufeff' + FAMILY + \
+        TEXTS["arabic"] + TEXTS["crlf"]
+    records = [{"type": "assertion", "quote": tricky, "note": "", "id": 1, "consensus": False,
+                "evidence": [{"url": "https://e.example/?q=\u2028", "title": None}]},
+               {"type": "user", "username": "rita", "active": True}]
+    expected = "".join(
+        json.dumps(r, ensure_ascii=False, separators=(",", ":")).replace(
+            "\u2028", "\\u2028").replace("\u2029", "\\u2029").replace("\x85", "\\u0085")
+        + "\n" for r in records)
+    assert exchange_service._lines(records) == expected
+    assert all(len(line.splitlines()) == 1 for line in expected.split("\n")[:-1])
+
+
+@pytest.mark.parametrize("stored", ["2024-01-01 00:01:02.000000", "2026-12-03 09:10:11.123456",
+                                    "2026-12-03 09:10:11", "2026-12-03T09:10:11.5+00:00"])
+def test_sqlite_timestamps_read_as_text_match_isoformat(stored):
+    from datetime import datetime, timezone
+
+    from workbench.models.base import sqlite_isoformat
+
+    moment = datetime.fromisoformat(stored)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    assert sqlite_isoformat(stored) == moment.isoformat()
+
+
+def test_insert_articles_checks_every_draft_and_refuses_a_stored_text(app, factory):
+    from workbench.services.articles import ArticleDraft, insert_articles
+    from workbench.services.errors import Conflict, ValidationFailed
+
+    factory.article(body="Already here.", title="Stored")
+    before = counts(app)
+    drafts = [ArticleDraft(f"T{n}", f"Text {n}.") for n in range(3)]
+    for bad, error, field in ((ArticleDraft("Bad link", "Body.", source_url="ftp://x"),
+                               ValidationFailed, "items[1].source_url"),
+                              (ArticleDraft("Same", "Already here."), Conflict, "items[1].body"),
+                              (drafts[0], Conflict, "items[1].body")):
+        with pytest.raises(error) as refused, app.app_context(), db.transaction() as s:
+            insert_articles(s, [drafts[0], bad, drafts[2]], actor=None)
+        assert refused.value.field == field
+        assert counts(app) == before
+    with app.app_context(), db.transaction() as s:
+        ids = insert_articles(s, drafts, actor=None)
+        assert [s.get(Article, i).title for i in ids] == ["T0", "T1", "T2"]
+        assert s.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "article.create", AuditEvent.entity_id.in_(ids))) == 3

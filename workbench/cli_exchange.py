@@ -18,7 +18,7 @@ from .services.errors import WorkbenchError
 from .services.imports import ImportFailed
 from .values import ValueProblem, parse_int
 
-# How often the export counter on stderr is refreshed, in chunks written.
+# How often the export counter on stderr is refreshed, in lines written.
 _COUNTER_EVERY = 10_000
 
 
@@ -52,17 +52,19 @@ def export_command(fmt: str, article: str | None, out: Path | None, unit: str,
     except (WorkbenchError, ValueError) as error:
         raise click.ClickException(getattr(error, "message", str(error))) from None
     target = out if out is not None else "standard output"
-    click.echo(f"\rExported {written} records as {fmt} to {target}.", err=True)
+    click.echo(f"\rExported {written:,} lines as {fmt} to {target}.", err=True)
 
 
 def _write(chunks: Iterator[str], handle: IO[str]) -> int:
-    """Write every chunk, with a running count on stderr; returns how many were written."""
-    count = 0
+    """Write every chunk (a line or a batch of lines), with a running count of lines on
+    stderr; returns how many lines were written."""
+    count, report_at = 0, _COUNTER_EVERY
     for chunk in chunks:
         handle.write(chunk)
-        count += 1
-        if count % _COUNTER_EVERY == 0:
-            click.echo(f"\r{count} records…", err=True, nl=False)
+        count += chunk.count("\n")
+        if count >= report_at:
+            click.echo(f"\r{count:,} lines…", err=True, nl=False)
+            report_at = count + _COUNTER_EVERY
     handle.flush()
     return count
 

@@ -2,19 +2,20 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, false, func, select, text
+from sqlalchemy import and_, false, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from ..config import MAX_ARTICLE_BODY_BYTES
-from ..models import TAGS, Article, Assertion, Assignment, User
+from ..models import TAGS, Article, Assertion, Assignment, User, utcnow
 from ..text import canonicalize, content_hash
 from ..values import parse_http_url, parse_line
 from . import audit
-from .errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
+from .errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed, WorkbenchError
 from .policy import ArticleAccess, article_access, project_access
 
 MAX_TITLE_LENGTH = 500
@@ -34,49 +35,121 @@ def article_dict(article: Article) -> dict[str, Any]:
     }
 
 
+# What the audit trail keeps of an article: ``article_dict`` without the body and dates.
+_SNAPSHOT_KEYS = ("id", "title", "source_url", "publisher", "content_hash")
+
+
 def article_snapshot(article: Article) -> dict[str, Any]:
     """``article_dict`` without the body: what the audit trail keeps of an article."""
     record = article_dict(article)
-    for kept_out in ("body", "created_at", "published_at", "language"):
-        record.pop(kept_out)
-    return record
+    return {key: record[key] for key in _SNAPSHOT_KEYS}
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleDraft:
+    """An article's fields as given, before the checks of ``create_article``."""
+
+    title: Any
+    body: Any
+    source_url: Any = None
+    publisher: Any = None
+    published_at: date | None = None
+    language: Any = None
+
+
+def _article_row(draft: ArticleDraft) -> dict[str, Any]:
+    """The checked, canonical columns of a new article (the one set of checks of every
+    article writer); ValidationFailed or PayloadTooLarge naming the field otherwise."""
+    title = parse_line(canonicalize(draft.title) if isinstance(draft.title, str) else draft.title,
+                       "title", maximum=MAX_TITLE_LENGTH, what="A title")
+    publisher = parse_line(draft.publisher, "publisher", maximum=MAX_PUBLISHER_LENGTH,
+                           required=False, what="A publisher") or None
+    if not isinstance(draft.body, str):
+        raise ValidationFailed("The article body must be text.", "body")
+    body = canonicalize(draft.body or "")
+    if not body.strip():
+        raise ValidationFailed("The article body is empty.", "body")
+    if len(body.encode("utf-8")) > MAX_ARTICLE_BODY_BYTES:
+        raise PayloadTooLarge("An article body may be at most 2 MB of UTF-8 text.", "body")
+    source_url = parse_http_url(draft.source_url, "source_url") if draft.source_url else None
+    language = draft.language
+    if language is not None and (not isinstance(language, str)
+                                 or len(language) > MAX_LANGUAGE_LENGTH
+                                 or not LANGUAGE_TAG.fullmatch(language)):
+        raise ValidationFailed("Language must be a language tag such as 'en' or 'ar-MA'.",
+                               "language")
+    return {"title": title, "body": body, "source_url": source_url, "publisher": publisher,
+            "published_at": draft.published_at, "language": language,
+            "content_hash": content_hash(body)}
 
 
 def create_article(session: Session, *, title: str, body: str, actor: User | None,
                    source_url: str | None = None, publisher: str | None = None,
                    published_at: date | None = None, language: str | None = None) -> Article:
     """Store an article with its body made canonical (NFC, ``\\n`` line ends)."""
-    title = parse_line(canonicalize(title) if isinstance(title, str) else title, "title",
-                       maximum=MAX_TITLE_LENGTH, what="A title")
-    publisher = parse_line(publisher, "publisher", maximum=MAX_PUBLISHER_LENGTH,
-                           required=False, what="A publisher") or None
-    if not isinstance(body, str):
-        raise ValidationFailed("The article body must be text.", "body")
-    body = canonicalize(body or "")
-    if not body.strip():
-        raise ValidationFailed("The article body is empty.", "body")
-    if len(body.encode("utf-8")) > MAX_ARTICLE_BODY_BYTES:
-        raise PayloadTooLarge("An article body may be at most 2 MB of UTF-8 text.", "body")
-    if source_url:
-        source_url = parse_http_url(source_url, "source_url")
-    if language is not None and (not isinstance(language, str)
-                                 or len(language) > MAX_LANGUAGE_LENGTH
-                                 or not LANGUAGE_TAG.fullmatch(language)):
-        raise ValidationFailed("Language must be a language tag such as 'en' or 'ar-MA'.",
-                               "language")
-    digest = content_hash(body)
-    existing = session.scalar(select(Article.id).where(Article.content_hash == digest))
+    row = _article_row(ArticleDraft(title, body, source_url, publisher, published_at, language))
+    existing = session.scalar(select(Article.id).where(Article.content_hash == row["content_hash"]))
     if existing is not None:
         raise Conflict(f"This text is already stored as article {existing}.",
                        current={"id": existing}, field="body", code="duplicate")
-    article = Article(title=title, body=body, source_url=source_url or None,
-                      publisher=publisher, published_at=published_at,
-                      language=language, content_hash=digest)
+    article = Article(**row)
     session.add(article)
     session.flush()
     audit.record(session, actor, "article.create", "article", article.id, article_id=article.id,
                  after=article_snapshot(article))
     return article
+
+
+#: Content hashes looked up per query by ``stored_articles``.
+_HASHES_PER_QUERY = 500
+
+
+def stored_articles(session: Session, digests: Sequence[str]) -> dict[str, int]:
+    """The ids of the stored articles among these content hashes, by hash."""
+    found: dict[str, int] = {}
+    for i in range(0, len(digests), _HASHES_PER_QUERY):
+        found.update(session.execute(select(Article.content_hash, Article.id).where(
+            Article.content_hash.in_(digests[i:i + _HASHES_PER_QUERY]))).all())
+    return found
+
+
+_INSERT_ARTICLES = insert(Article.__table__)
+
+
+def insert_articles(session: Session, drafts: Sequence[ArticleDraft], *,
+                    actor: User | None) -> list[int]:
+    """Store many new articles at once (one executemany, one for their audit events), with
+    the checks of ``create_article``; returns their ids in order. All or nothing: the first
+    bad draft raises (field ``items[i].field``) before anything is written, and so does a
+    text already stored (Conflict). Never commits."""
+    rows = []
+    for index, draft in enumerate(drafts):
+        try:
+            rows.append(_article_row(draft))
+        except WorkbenchError as error:
+            error.field = f"items[{index}].{error.field}"
+            raise
+    if not rows:
+        return []
+    digests = [row["content_hash"] for row in rows]
+    stored = stored_articles(session, digests)
+    if stored or len(set(digests)) != len(digests):
+        index = next(i for i, d in enumerate(digests) if d in stored or digests.index(d) != i)
+        raise Conflict(f"This text is already stored as article {stored.get(digests[index])}."
+                       if digests[index] in stored else "The same text is given twice.",
+                       current={"id": stored.get(digests[index])},
+                       field=f"items[{index}].body", code="duplicate")
+    now = utcnow()
+    # A plain executemany, then the ids by content hash (unique): RETURNING in a given order
+    # makes SQLAlchemy send SQLite one INSERT per row, several times slower.
+    session.connection().execute(_INSERT_ARTICLES, [{**row, "created_at": now} for row in rows])
+    stored = stored_articles(session, digests)
+    ids = [stored[digest] for digest in digests]
+    audit.record_many(session, actor, [
+        ("article.create", "article", article_id, article_id,
+         {key: article_id if key == "id" else row[key] for key in _SNAPSHOT_KEYS})
+        for article_id, row in zip(ids, rows)])
+    return ids
 
 
 def get_article_for(session: Session, user: User, article_id: int) -> tuple[Article, ArticleAccess]:

@@ -4,7 +4,7 @@ Nothing in the app updates or deletes an event, and database triggers (migration
 UPDATE and DELETE on ``audit_events`` from anyone."""
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -36,6 +36,22 @@ def record(session: Session, actor: User | None, action: str, entity_type: str,
         "before": before,
         "after": after,
     })
+
+
+def record_many(session: Session, actor: User | None,
+                events: Sequence[tuple[str, str, int | None, int | None, dict[str, Any] | None]]
+                ) -> None:
+    """Append many events at once (one executemany): ``(action, entity_type, entity_id,
+    article_id, after)`` each, for bulk writes such as imports."""
+    if not events:
+        return
+    at, actor_id = utcnow(), actor.id if actor else None
+    name = actor.username if actor else "system"
+    session.connection().execute(_INSERT_EVENT, [
+        {"at": at, "actor_id": actor_id, "actor": name, "action": action,
+         "entity_type": entity_type, "entity_id": entity_id, "article_id": article_id,
+         "before": None, "after": after}
+        for action, entity_type, entity_id, article_id, after in events])
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,11 +14,24 @@ All or nothing, in two steps:
    stored (same content hash, same username, same assignment, same span with the same tag
    and note by the same owner, and the same creation time for an exported assertion) is
    counted as present and left alone; the rest goes through the services' writers
-   (``create_article``, ``insert_assertions``), in batches of up to ``SPAN_BATCH``
-   assertions per article. A problem found while writing is collected too.
+   (``insert_articles``, ``ARTICLE_BATCH`` articles per call; ``insert_assertions``, in
+   batches of up to ``SPAN_BATCH`` assertions per article). Then an exported project's adjudications, verdicts and ratings
+   (the assertions they name mapped from the file's line ids to the stored ones; present
+   when the article already has that decision number, that article a verdict, that
+   assertion a rating). A problem found while writing is collected too.
 
 If any problem was found, ``ImportFailed`` lists them all and the caller's transaction
 rolls back: nothing is written. The service never commits.
+
+The write lock (SQLite), a trade-off kept on purpose: the import is one transaction, so from
+its first write to its commit reviewers' saves wait (they queue on the busy timeout; none
+fails). Reading and checking every file comes before the first statement, so no lock is held
+then, and articles go in by executemany (``insert_articles``), so the lock covers the inserts
+alone: 2 to 3 s for 10,000 articles on the benchmark machine (``benchmarks/exchange.py``),
+longer than the one second a save should wait at most.
+Committing in chunks would bound each wait but break all or nothing (a failure half-way would
+leave half an import, and its audit events cannot be taken back); a staging table flipped
+visible in one short transaction would keep both, at the cost of a migration.
 
 Text and Markdown files are read like the seed files (``text.parse_seed_text``: the first
 line is the title, the rest the body, scraper boilerplate dropped; a Markdown title loses its
@@ -39,24 +52,26 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..config import MAX_ARTICLE_BODY_BYTES
 from ..exchange import FormatError, ImportedTask, check_label_map
 from ..exchange import doccano, labelstudio
-from ..models import ROLES, TAGS, Article, Assertion, Assignment, User
+from ..models import (DECISIONS, ROLES, TAGS, VERDICT_STATES, Adjudication, Assertion,
+                      AssertionRating, Assignment, User, Verdict, utcnow)
 from ..models.review import ASSIGNMENT_STATUSES
 from ..text import SpanError, canonicalize, check_span, content_hash, parse_seed_text
-from ..values import parse_http_url, parse_line
+from ..values import parse_http_url, parse_line, parse_reason
 from . import audit
+from . import verdicts as verdicts_service
 from . import users as users_service
 from .articles import (LANGUAGE_TAG, MAX_LANGUAGE_LENGTH, MAX_PUBLISHER_LENGTH, MAX_TITLE_LENGTH,
-                       create_article)
+                       ArticleDraft, insert_articles, stored_articles)
 from .assertions import (EvidenceInput, Guard, NewAssertion, insert_assertions, validate_evidence,
                          validate_note, validate_tag)
-from .errors import Conflict, ValidationFailed, WorkbenchError
-from .policy import project_access
+from .errors import ValidationFailed, WorkbenchError
+from .policy import RATING_SCALE, VERDICT_SCALE, project_access
 
 __all__ = ["FORMATS", "ImportFailed", "ImportProblem", "ImportReport", "Progress",
            "import_paths", "parse_label_map", "read_paths"]
@@ -69,6 +84,8 @@ JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 Progress = Callable[[str, int, int], None]
 #: Assertions of a JSONL file written per ``insert_assertions`` call, and held at most.
 SPAN_BATCH = 1000
+#: New articles written per ``insert_articles`` call.
+ARTICLE_BATCH = 500
 MAX_PENDING_SPANS = 20_000
 
 
@@ -111,8 +128,8 @@ class ImportReport:
 
     def lines(self) -> list[str]:
         """One line per kind, e.g. ``articles: 3 created, 1 already present``."""
-        kinds = [k for k in ("users", "articles", "assignments", "assertions")
-                 if self.created[k] or self.present[k]]
+        kinds = [k for k in ("users", "articles", "assignments", "assertions", "adjudications",
+                             "verdicts", "ratings") if self.created[k] or self.present[k]]
         summary = [f"{kind}: {self.created[kind]} created, {self.present[kind]} already present"
                    for kind in kinds]
         if self.nothing_new:
@@ -138,6 +155,8 @@ class PlannedSpan:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     consensus: bool = False
+    file_id: int | None = None  # the ``id`` of its line in an exported JSONL file
+    stored_id: int | None = None  # set once written (or found already stored)
 
     def key(self) -> tuple[int, int, str, str, bool]:
         return (self.start, self.end, self.tag, self.note, self.consensus)
@@ -170,6 +189,49 @@ class PlannedAssignment:
     submitted_at: datetime | None
 
 
+@dataclass(slots=True)
+class PlannedDecision:
+    """An adjudication of an exported project; assertions named by their line ids in the
+    file of ``origin`` (``None``: deleted before the export)."""
+
+    origin: tuple[str, int]
+    digest: str
+    version: int
+    action: str
+    reason: str
+    actor: str
+    at: datetime | None
+    source_ids: list[int | None]
+    result_id: int | None
+    result: dict[str, Any] | None
+
+
+@dataclass(slots=True)
+class PlannedVerdict:
+    origin: tuple[str, int]
+    digest: str
+    rating: str
+    summary: str
+    state: str
+    slug: str
+    author: str | None
+    created_at: datetime | None
+    updated_at: datetime | None
+    published_at: datetime | None
+    version: int
+
+
+@dataclass(slots=True)
+class PlannedRating:
+    origin: tuple[str, int]
+    assertion: int  # the ``id`` of an assertion line of the same file
+    rating: str
+    explanation: str
+    rated_by: str | None
+    updated_at: datetime | None
+    version: int
+
+
 @dataclass
 class Plan:
     """Everything an import will write, read and checked, not yet stored."""
@@ -177,6 +239,9 @@ class Plan:
     users: dict[str, tuple[str, tuple[str, int]]] = field(default_factory=dict)
     articles: dict[str, PlannedArticle] = field(default_factory=dict)
     assignments: list[PlannedAssignment] = field(default_factory=list)
+    decisions: list[PlannedDecision] = field(default_factory=list)
+    verdicts: list[PlannedVerdict] = field(default_factory=list)
+    ratings: list[PlannedRating] = field(default_factory=list)
     problems: list[ImportProblem] = field(default_factory=list)
     # JSONL files whose assertion lines are read again while writing (so they are never all
     # held at once), with the article ids each file defined, and how many lines that is.
@@ -395,6 +460,10 @@ class _JsonlState:
 
     articles: dict[int, PlannedArticle] = field(default_factory=dict)
     collect: Callable[[PlannedArticle, PlannedSpan], None] | None = None
+    # Assertion line ids that later lines (ratings, adjudications) name, and once written the
+    # stored id of each: only these are kept, not a map of every assertion.
+    wanted: set[int] = field(default_factory=set)
+    stored_ids: dict[int, int] = field(default_factory=dict)
 
 
 LineReader = Callable[["Plan", _JsonlState, tuple[str, int], dict[str, Any]], None]
@@ -442,7 +511,7 @@ def _read_jsonl(plan: Plan, path: Path, *, state: _JsonlState | None = None,
 
 def _header_line(plan: Plan, _state: _JsonlState, origin: tuple[str, int],
                  record: dict[str, Any]) -> None:
-    if record.get("version") != 1:
+    if record.get("version") not in (1, 2):
         plan.problem(origin, "version", f"unsupported export version {record.get('version')!r}")
 
 
@@ -525,9 +594,11 @@ def _assertion_line(plan: Plan, state: _JsonlState, origin: tuple[str, int],
         return
     if article is None or reviewer is None:
         return
+    file_id = record.get("id")
     span = PlannedSpan(origin, record.get("start"), record.get("end"),  # type: ignore[arg-type]
                        record.get("quote"), record.get("tag"),  # type: ignore[arg-type]
-                       record.get("note") or "", links, reviewer, created, updated, consensus)
+                       record.get("note") or "", links, reviewer, created, updated, consensus,
+                       file_id if _whole(file_id) else None)
     checked = _checked_span(plan, origin, "", article.body, span)
     if checked is None:
         return
@@ -537,9 +608,105 @@ def _assertion_line(plan: Plan, state: _JsonlState, origin: tuple[str, int],
         state.collect(article, checked)
 
 
+def _whole(value: Any, minimum: int = 0) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
+
+def _text(plan: Plan, origin: tuple[str, int], record: dict[str, Any], key: str, *,
+          maximum: int, required: bool = True) -> str:
+    value = record.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()) or len(value) > maximum:
+        plan.problem(origin, key, f"must be {'non-empty ' if required else ''}text of at most "
+                     f"{maximum:,} characters")
+        return ""
+    return value
+
+
+def _version(plan: Plan, origin: tuple[str, int], record: dict[str, Any]) -> int:
+    value = record.get("version", 1)
+    if not _whole(value, 1):
+        plan.problem(origin, "version", "must be a whole number from 1")
+        return 1
+    return value  # type: ignore[no-any-return]
+
+
+def _adjudication_line(plan: Plan, state: _JsonlState, origin: tuple[str, int],
+                       record: dict[str, Any]) -> None:
+    before = len(plan.problems)
+    article = _article_of(plan, state, origin, record)
+    version = _version(plan, origin, record)
+    action = record.get("action")
+    if action not in DECISIONS:
+        plan.problem(origin, "action", f"must be one of: {', '.join(DECISIONS)}")
+    reason = _collected(plan, origin, lambda: parse_reason(record.get("reason")))
+    actor = _text(plan, origin, record, "actor", maximum=64)
+    at = _timestamp(plan, origin, record, "at")
+    sources, result_id, result = (record.get("source_ids", []), record.get("result_id"),
+                                  record.get("result"))
+    if not isinstance(sources, list) or not all(i is None or _whole(i) for i in sources):
+        plan.problem(origin, "source_ids", "must be a list of assertion ids (or null)")
+    if result_id is not None and not _whole(result_id):
+        plan.problem(origin, "result_id", "must be an assertion id or null")
+    if result is not None and not isinstance(result, dict):
+        plan.problem(origin, "result", "must be an object or null")
+    if article is None or len(plan.problems) > before:
+        return
+    state.wanted.update(i for i in [*sources, result_id] if i is not None)
+    plan.decisions.append(PlannedDecision(origin, article.digest, version, action, reason,
+                                          actor, at, sources, result_id, result))
+
+
+SLUG = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def _verdict_line(plan: Plan, state: _JsonlState, origin: tuple[str, int],
+                  record: dict[str, Any]) -> None:
+    before = len(plan.problems)
+    article = _article_of(plan, state, origin, record)
+    rating = _text(plan, origin, record, "rating", maximum=100)
+    summary = _text(plan, origin, record, "summary", required=False,
+                    maximum=verdicts_service.MAX_SUMMARY_LENGTH)
+    verdict_state = record.get("state", "draft")
+    if verdict_state not in VERDICT_STATES:
+        plan.problem(origin, "state", f"must be one of: {', '.join(VERDICT_STATES)}")
+    slug = record.get("slug")
+    if not isinstance(slug, str) or not SLUG.fullmatch(slug):
+        plan.problem(origin, "slug", "must be 16 to 64 letters, digits, - or _")
+    author = _person(plan, origin, record, "author", optional=True)
+    times = [_timestamp(plan, origin, record, key)
+             for key in ("created_at", "updated_at", "published_at")]
+    version = _version(plan, origin, record)
+    if article is None or len(plan.problems) > before:
+        return
+    plan.verdicts.append(PlannedVerdict(origin, article.digest, rating, summary, verdict_state,
+                                        slug, author, *times, version))  # type: ignore[arg-type]
+
+
+def _rating_line(plan: Plan, state: _JsonlState, origin: tuple[str, int],
+                 record: dict[str, Any]) -> None:
+    before = len(plan.problems)
+    assertion = record.get("assertion_id")
+    if not _whole(assertion):
+        plan.problem(origin, "assertion_id", "must be the id of an assertion line")
+    rating = _text(plan, origin, record, "rating", maximum=100)
+    explanation = _text(plan, origin, record, "explanation", required=False,
+                        maximum=verdicts_service.MAX_EXPLANATION_LENGTH)
+    rated_by = _person(plan, origin, record, "rated_by", optional=True)
+    updated = _timestamp(plan, origin, record, "updated_at")
+    version = _version(plan, origin, record)
+    if len(plan.problems) > before:
+        return
+    state.wanted.add(assertion)  # type: ignore[arg-type]
+    plan.ratings.append(PlannedRating(origin, assertion, rating, explanation,  # type: ignore
+                                      rated_by, updated, version))
+
+
 _LINE_READERS: dict[str, LineReader] = {
     "workbench": _header_line, "user": _user_line, "article": _article_line,
     "assignment": _assignment_line, "assertion": _assertion_line,
+    "adjudication": _adjudication_line, "verdict": _verdict_line, "rating": _rating_line,
 }
 
 
@@ -660,6 +827,9 @@ def import_paths(session: Session, paths: Sequence[Path | str], *, actor: User |
         writer.articles(default_owner, progress)
         writer.jsonl_assertions(progress)
         writer.assignments()
+        writer.decisions()
+        writer.verdicts()
+        writer.ratings()
     if plan.problems:
         raise ImportFailed(plan.problems)
     return report
@@ -716,13 +886,35 @@ class _Writer:
             self.report.created["users"] += 1
 
     def articles(self, default_owner: User | None, progress: Progress | None) -> None:
-        total = len(self.plan.articles)
-        for done, article in enumerate(self.plan.articles.values(), start=1):
-            article_id = self.article(article)
-            if article_id is not None:
-                self.spans(article_id, article.spans, default_owner)
+        """New articles in bulk (``insert_articles``, ``ARTICLE_BATCH`` at a time: the write
+        lock is held for executemany calls, not a round trip per article), then their spans."""
+        planned = list(self.plan.articles.values())
+        total = len(planned)
+        self.article_ids.update(stored_articles(self.session, [a.digest for a in planned]))
+        self.report.present["articles"] += len(self.article_ids)
+        fresh = [a for a in planned if a.digest not in self.article_ids]
+        done = total - len(fresh)
+        if progress is not None and not fresh:
+            progress("articles", done, total)
+        for i in range(0, len(fresh), ARTICLE_BATCH):
+            batch = fresh[i:i + ARTICLE_BATCH]
+            try:
+                ids = insert_articles(self.session, [ArticleDraft(
+                    a.title, a.body, a.source_url, a.publisher, a.published_at, a.language)
+                    for a in batch], actor=self.actor)
+            except WorkbenchError as error:  # checked while reading: a change meanwhile
+                index = re.match(r"items\[(\d+)\]\.(.*)", error.field or "")
+                where = batch[int(index.group(1))] if index else batch[0]
+                self.plan.problem(where.origin, index.group(2) if index else "", error.message)
+                return
+            self.article_ids.update((a.digest, article_id) for a, article_id in zip(batch, ids))
+            self.report.created["articles"] += len(ids)
+            done += len(batch)
             if progress is not None:
                 progress("articles", done, total)
+        for article in planned:
+            if article.spans:
+                self.spans(self.article_ids[article.digest], article.spans, default_owner)
 
     def jsonl_assertions(self, progress: Progress | None) -> None:
         """The assertion lines of JSONL files, read again and written in batches."""
@@ -736,6 +928,9 @@ class _Writer:
                 article_id = self.article_ids.get(digest)
                 if article_id is not None:
                     self.spans(article_id, spans, None)
+                for span in spans:  # the ids later lines name
+                    if span.file_id in state.wanted and span.stored_id is not None:
+                        state.stored_ids[span.file_id] = span.stored_id
                 done, held = done + len(spans), held - len(spans)
                 if progress is not None:
                     progress("assertions", done, self.plan.deferred_spans)
@@ -756,28 +951,6 @@ class _Writer:
                         readers={"assertion": _assertion_line})
             for digest in list(pending):
                 flush(digest)
-
-    def article(self, planned: PlannedArticle) -> int | None:
-        existing = self.session.scalar(select(Article.id).where(
-            Article.content_hash == planned.digest))
-        if existing is not None:
-            self.report.present["articles"] += 1
-        else:
-            try:
-                existing = create_article(
-                    self.session, title=planned.title, body=planned.body, actor=self.actor,
-                    source_url=planned.source_url, publisher=planned.publisher,
-                    published_at=planned.published_at, language=planned.language).id
-            except Conflict as error:  # stored meanwhile: same text
-                existing = error.current["id"]
-                self.report.present["articles"] += 1
-            except WorkbenchError as error:
-                self.plan.problem(planned.origin, error.field or "", error.message)
-                return None
-            else:
-                self.report.created["articles"] += 1
-        self.article_ids[planned.digest] = existing
-        return existing
 
     def spans(self, article_id: int, spans: Sequence[PlannedSpan],
               default_owner: User | None) -> None:
@@ -801,19 +974,21 @@ class _Writer:
         a span from an export (which carries it), the same creation time, so two identical
         assertions a reviewer really made both come back."""
         rows = self.session.execute(
-            select(Assertion.start, Assertion.end, Assertion.tag, Assertion.note,
+            select(Assertion.id, Assertion.start, Assertion.end, Assertion.tag, Assertion.note,
                    Assertion.consensus, Assertion.created_at)
             .where(Assertion.article_id == article_id, Assertion.reviewer_id == owner.id))
-        stored: set[tuple[Any, ...]] = set()
-        for *key, created in rows:
-            stored.update({tuple(key), (*key, created)})
+        stored: dict[tuple[Any, ...], int | None] = {}
+        for assertion_id, *key, created in rows:
+            stored.setdefault(tuple(key), assertion_id)
+            stored.setdefault((*key, created), assertion_id)
         fresh: list[PlannedSpan] = []
         for span in spans:
             key = span.key() if span.created_at is None else (*span.key(), span.created_at)
             if key in stored:
                 self.report.present["assertions"] += 1
+                span.stored_id = stored[key]
             else:
-                stored.add(key)
+                stored[key] = None  # the same span twice in the input is written once
                 fresh.append(span)
         return fresh
 
@@ -839,6 +1014,8 @@ class _Writer:
             self.plan.problem(origin, error.field or "", error.message)
             return
         self.report.created["assertions"] += len(records)
+        for record, span in zip(records, spans):
+            span.stored_id = record["id"]
         _keep_timestamps(self.session, [(record["id"], span) for record, span
                                         in zip(records, spans) if span.created_at])
 
@@ -865,6 +1042,125 @@ class _Writer:
                          article_id=article_id,
                          after={"reviewer": reviewer.username, "status": row.status})
             self.report.created["assignments"] += 1
+
+
+    def _assertion_id(self, origin: tuple[str, int], field_name: str,
+                      file_id: int | None) -> int | None:
+        """The stored id of the assertion line ``file_id`` of the file at ``origin``."""
+        if file_id is None:
+            return None
+        state = self.plan.jsonl_spans.get(origin[0])
+        stored = state.stored_ids.get(file_id) if state is not None else None
+        if stored is None:
+            self.plan.problem(origin, field_name, f"{file_id} names no assertion line of "
+                              "this file")
+        return stored
+
+    def _user_id(self, username: str | None) -> int | None:
+        user = self.person(username) if username else None
+        return user.id if user is not None else None
+
+    def _on_scale(self, origin: tuple[str, int], key: str, rating: str) -> bool:
+        allowed = verdicts_service.scale(self.session, key)
+        if rating not in allowed:
+            self.plan.problem(origin, "rating", f"{rating!r} is not on this project's scale "
+                              f"({', '.join(allowed)}); an admin can add it in Settings")
+        return rating in allowed
+
+    def decisions(self) -> None:
+        """Adjudications, numbered per article as they were; assertions they name are mapped
+        to the stored ones, and so is the assertion recorded in ``result``."""
+        for planned in self.plan.decisions:
+            article_id = self.article_ids.get(planned.digest)
+            if article_id is None:
+                continue
+            if self.session.scalar(select(Adjudication.id).where(
+                    Adjudication.article_id == article_id,
+                    Adjudication.version == planned.version)) is not None:
+                self.report.present["adjudications"] += 1
+                continue
+            sources = [self._assertion_id(planned.origin, "source_ids", i)
+                       for i in planned.source_ids]
+            result_id = self._assertion_id(planned.origin, "result_id", planned.result_id)
+            result = _remapped(planned.result, result_id, article_id)
+            row = {"article_id": article_id, "version": planned.version,
+                   "action": planned.action, "reason": planned.reason,
+                   "actor_id": self._user_id(planned.actor), "actor": planned.actor,
+                   "at": planned.at or utcnow(), "source_ids": sources, "result_id": result_id,
+                   "result": result}
+            decision_id = self.session.connection().execute(
+                insert(Adjudication.__table__).returning(Adjudication.__table__.c.id),
+                row).scalar_one()
+            audit.record(self.session, self.actor, "consensus.import", "adjudication",
+                         decision_id, article_id=article_id,
+                         after={"version": planned.version, "action": planned.action,
+                                "reason": planned.reason, "actor": planned.actor})
+            self.report.created["adjudications"] += 1
+
+    def verdicts(self) -> None:
+        """Verdicts with their state, version and public slug (a shared link keeps working)."""
+        for planned in self.plan.verdicts:
+            article_id = self.article_ids.get(planned.digest)
+            if article_id is None:
+                continue
+            if self.session.scalar(select(Verdict.id).where(
+                    Verdict.article_id == article_id)) is not None:
+                self.report.present["verdicts"] += 1
+                continue
+            holder = self.session.scalar(select(Verdict.article_id).where(
+                Verdict.slug == planned.slug))
+            if holder is not None:
+                self.plan.problem(planned.origin, "slug", "is already the public link of the "
+                                  f"verdict of article {holder}")
+                continue
+            if not self._on_scale(planned.origin, VERDICT_SCALE, planned.rating):
+                continue
+            now = utcnow()
+            verdict_id = self.session.connection().execute(
+                insert(Verdict.__table__).returning(Verdict.__table__.c.id), {
+                    "article_id": article_id, "rating": planned.rating,
+                    "summary": planned.summary, "state": planned.state, "slug": planned.slug,
+                    "author_id": self._user_id(planned.author),
+                    "created_at": planned.created_at or now,
+                    "updated_at": planned.updated_at or now,
+                    "published_at": planned.published_at,
+                    "version": planned.version}).scalar_one()
+            audit.record(self.session, self.actor, "verdict.import", "verdict", verdict_id,
+                         article_id=article_id,
+                         after={"rating": planned.rating, "state": planned.state})
+            self.report.created["verdicts"] += 1
+
+    def ratings(self) -> None:
+        for planned in self.plan.ratings:
+            assertion_id = self._assertion_id(planned.origin, "assertion_id", planned.assertion)
+            if assertion_id is None:
+                continue
+            if self.session.scalar(select(AssertionRating.id).where(
+                    AssertionRating.assertion_id == assertion_id)) is not None:
+                self.report.present["ratings"] += 1
+                continue
+            if not self._on_scale(planned.origin, RATING_SCALE, planned.rating):
+                continue
+            self.session.connection().execute(insert(AssertionRating.__table__), {
+                "assertion_id": assertion_id, "rating": planned.rating,
+                "explanation": planned.explanation,
+                "rated_by_id": self._user_id(planned.rated_by),
+                "updated_at": planned.updated_at or utcnow(), "version": planned.version})
+            audit.record(self.session, self.actor, "rating.import", "assertion", assertion_id,
+                         after={"rating": planned.rating,
+                                "explanation": planned.explanation})
+            self.report.created["ratings"] += 1
+
+
+def _remapped(result: dict[str, Any] | None, result_id: int | None,
+              article_id: int) -> dict[str, Any] | None:
+    """A decision's record of its assertion, with the ids of this database (``None`` where the
+    assertion is gone: evidence ids are not carried over)."""
+    if result is None:
+        return None
+    evidence = [{**e, "id": None, "assertion_id": result_id}
+                for e in result.get("evidence") or [] if isinstance(e, dict)]
+    return {**result, "id": result_id, "article_id": article_id, "evidence": evidence}
 
 
 _KEEP_TIMES = (update(Assertion.__table__)

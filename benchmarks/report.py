@@ -14,7 +14,7 @@ from . import cluster, exchange
 from .loadgen import LoadResult
 from .paths import ANALYSIS_PATH, BENCH_DIR, PLOT_PATH, RESULTS_PATH
 from .results import FLOOR, RunRecord
-from .scenarios import LIST_SCENARIOS
+from .scenarios import LIST_SCENARIOS, SAVE_BY_SIZE
 
 RESULTS_JSON = "results.json"
 JUDGED_CLIENTS = 8
@@ -116,7 +116,7 @@ def render(record: RunRecord, plot_file: Path) -> str:
         "a shared virtual machine), which is why the floor is measured more than once.\n\n"
         + _floor_table(record),
         "## Saving an assertion\n\n" + analysis.get("method: saves", "") + "\n\n"
-        + _saves_table(record),
+        + _saves_table(record) + "\n\n" + _save_growth_table(record),
         "## Opening an article with 1,000 assertions\n\n" + analysis.get("method: article page",
                                                                          "") + "\n\n"
         + _scenario_table(record, ["article page"]),
@@ -212,6 +212,28 @@ def _floor_table(record: RunRecord) -> str:
 
 def _saves_table(record: RunRecord) -> str:
     return _scenario_table(record, ["save (API)", "save (htmx)"])
+
+
+def _save_growth_table(record: RunRecord) -> str:
+    """One client's API saves at each corpus size, on each database."""
+    found = [f for f in record.figures if f.scenario == SAVE_BY_SIZE]
+    if not found:
+        return ""
+    grown = sorted({f.corpus_size for f in found if f.corpus_size})
+    lines = ["**The save rate as the corpus grows** (API, 1 client): saves/s (p95 ms); the "
+             "last column is the largest corpus's rate ÷ the smallest's (1.00 is flat).\n",
+             "| database | " + " | ".join(f"{s:,} articles" for s in grown) + " | ratio |",
+             "|---|" + "---|" * (len(grown) + 1)]
+    for database in databases(record):
+        rates = {f.corpus_size: f.result for f in found if f.database == database}
+        if not rates:
+            continue
+        cells = [f"{rates[s].rps:,.0f} ({rates[s].p95_ms:.1f})" if s in rates else ""
+                 for s in grown]
+        first, last = rates.get(grown[0]), rates.get(grown[-1])
+        ratio = f"{last.rps / first.rps:.2f}" if first and last and first.rps else ""
+        lines.append(f"| {database} | " + " | ".join(cells) + f" | {ratio} |")
+    return "\n".join(lines)
 
 
 def _scenario_table(record: RunRecord, scenarios: list[str]) -> str:

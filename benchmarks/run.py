@@ -35,8 +35,8 @@ from .paths import OUT_DIR, RESULTS_PATH
 from .profiling import profile_run
 from .progress import ProgressLine
 from .results import FLOOR, Figure, MemoryFigure, RunRecord, floor_before_saves
-from .scenarios import (LIST_SCENARIOS, SaveTargets, api_save_requests, article_page_request,
-                        htmx_save_requests, load_save_targets)
+from .scenarios import (LIST_SCENARIOS, SAVE_BY_SIZE, SaveTargets, api_save_requests,
+                        article_page_request, htmx_save_requests, load_save_targets)
 from .server import Server, start_gunicorn
 from .sessions import BrowserSession, log_in
 
@@ -138,6 +138,8 @@ class Bench:
             for size in self.plan.sizes:
                 generator.grow_to(size, f"{label} corpus")
                 self.measure_lists(server, label, size, accounts, supervisor)
+                self.measure(server, label, SAVE_BY_SIZE, api_save_requests(
+                    load_save_targets(engine, 2_000, seed=size).api, accounts), (1,), size)
             self.measure(server, label, "article page", [article_page_request(supervisor)],
                          self.plan.read_clients, self.plan.sizes[-1],
                          seconds=2 * self.plan.seconds)  # slow pages: more samples

@@ -24,6 +24,9 @@ from .sessions import BrowserSession
 TAGS = ("sourced", "unsourced", "opinion")
 
 
+# One client's API saves at each corpus size: the save rate must stay flat as the corpus grows.
+SAVE_BY_SIZE = "save (API) by corpus size"
+
 @dataclass(frozen=True, slots=True)
 class ListScenario:
     """A read of the article list: ``page`` (HTML, supervisor) or ``api`` (JSON, bearer)."""

@@ -116,7 +116,8 @@ def render(record: RunRecord, plot_file: Path) -> str:
         "a shared virtual machine), which is why the floor is measured more than once.\n\n"
         + _floor_table(record),
         "## Saving an assertion\n\n" + analysis.get("method: saves", "") + "\n\n"
-        + _saves_table(record) + "\n\n" + _save_growth_table(record),
+        + _saves_table(record) + "\n\n" + _save_growth_table(record) + "\n\n"
+        + analysis.get("save growth", ""),
         "## Opening an article with 1,000 assertions\n\n" + analysis.get("method: article page",
                                                                          "") + "\n\n"
         + _scenario_table(record, ["article page"]),

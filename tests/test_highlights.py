@@ -72,3 +72,14 @@ def test_markup_in_the_text_is_escaped():
     html = str(render_highlighted("<b>x</b>", [Span(1, 0, 3, "opinion", 'a"b')]))
     assert "<b>" not in html and "&lt;b&gt;" in html
     assert 'title="a&#34;b"' in html
+
+
+def test_only_pieces_under_several_spans_get_the_neutral_overlap_mark():
+    html = render_highlighted("abcdefghij", [Span(1, 0, 6, "sourced"), Span(2, 3, 9, "unsourced"),
+                                             Span(3, 4, 5, "unsourced")])
+    # "abc" and "ghi" lie under one span each: their own tint; "d", "e" and "f" under several.
+    assert html.count("hl-multi") == 3
+    assert '<mark data-assertion-id="1" data-tag="sourced" class="hl hl-sourced" title="sourced">abc' in html
+    assert ('class="hl hl-multi hl-sourced" title="sourced + unsourced: 3 assertions overlap">'
+            in html)
+    assert 'title="sourced + unsourced: 2 assertions overlap"' in html

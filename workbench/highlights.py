@@ -3,6 +3,11 @@
 Overlapping spans cannot nest in HTML, so the text is cut at every span boundary and each piece
 is wrapped in one ``<mark>`` per span covering it, the longest outermost. Every assertion thus
 stays visible, and the innermost mark under the pointer names the most specific one.
+
+Where several spans cover a piece, their tints would blend into colours that match no tag, so
+the outermost mark of that piece carries ``hl-multi`` (one neutral tint; the stylesheet clears
+the inner marks' tints) and every mark keeps its own underline, whose colour *and* style
+(solid, wavy, dashed) name its tag; its title lists the tags over the piece.
 """
 from __future__ import annotations
 
@@ -29,9 +34,7 @@ def render_highlighted(body: str, spans: Iterable[Span]) -> Markup:
     if not ordered:
         return Markup(html.escape(body, quote=False))
     cuts = sorted({0, len(body), *(s.start for s in ordered), *(s.end for s in ordered)})
-    opening = {s.id: (f'<mark data-assertion-id="{s.id}" data-tag="{escape(s.tag)}" '
-                      f'class="hl hl-{escape(s.tag)}" title="{escape(s.label or s.tag)}">')
-               for s in ordered}
+    opening = {s.id: _open_mark(s) for s in ordered}
     out: list[str] = []
     # Spans covering the current piece, kept in opening order (the ``ordered`` order), so the
     # longest, earliest span is the outermost mark.
@@ -44,8 +47,20 @@ def render_highlighted(body: str, spans: Iterable[Span]) -> Markup:
             active.append(ordered[next_span])
             next_span += 1
         piece = html.escape(body[left:right], quote=False)
-        if active:
-            out.append("".join(opening[s.id] for s in active) + piece + "</mark>" * len(active))
+        if len(active) > 1:
+            tags = " + ".join(dict.fromkeys(s.tag for s in active))
+            outer, *inner = active
+            out.append(_open_mark(outer, "hl-multi ", f"{tags}: {len(active)} assertions overlap")
+                       + "".join(opening[s.id] for s in inner) + piece
+                       + "</mark>" * len(active))
+        elif active:
+            out.append(opening[active[0].id] + piece + "</mark>")
         else:
             out.append(piece)
     return Markup("".join(out))
+
+
+def _open_mark(span: Span, extra_class: str = "", title: str | None = None) -> str:
+    return (f'<mark data-assertion-id="{span.id}" data-tag="{escape(span.tag)}" '
+            f'class="hl {extra_class}hl-{escape(span.tag)}" '
+            f'title="{escape(title or span.label or span.tag)}">')

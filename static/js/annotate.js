@@ -144,6 +144,8 @@
       markAssertion(focused[i].dataset.assertionId, false);
     }
     card.classList.add("is-focused");
+    var more = card.querySelector("details.card-more");
+    if (more) { more.open = true; }  // a compact card unfolds to edit
     markAssertion(id, true);
     if (!keepPlace) { card.scrollIntoView({ block: "nearest" }); }
     card.focus({ preventScroll: true });

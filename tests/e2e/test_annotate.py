@@ -234,6 +234,10 @@ def test_card_add_evidence_change_tag_and_note_then_delete(factory, logged_in, a
     page.goto(f"/articles/{article_id}")
     card = page.locator(f"#assertion-{created['id']}")
 
+    # The card is compact (tag, quote, evidence count) until it is unfolded to edit.
+    expect(card.locator("form.card-edit")).to_be_hidden()
+    expect(card.locator("summary.card-toggle")).to_have_text("Edit · evidence (0)")
+    card.locator("summary.card-toggle").click()
     # Evidence, through the folded "Add evidence" form in the card.
     card.locator("summary", has_text="Add evidence").click()
     url = "https://stats.example.org/growth-2025?table=3"
@@ -309,6 +313,8 @@ def test_stale_edit_in_a_second_tab_shows_the_conflict_and_overwrites_nothing(
         tab.goto(f"/articles/{article_id}")
     card_in = {tab: tab.locator(f"#assertion-{created['id']}") for tab in (first_tab, second_tab)}
 
+    for card in card_in.values():
+        card.locator("summary.card-toggle").click()
     card = card_in[first_tab]
     card.get_by_label("Unsourced", exact=True).check()
     card.locator("form.card-edit").get_by_label("Note").fill("first tab wins")
@@ -338,6 +344,7 @@ def test_javascript_evidence_url_is_refused_beside_the_field(factory, logged_in,
     page.goto(f"/articles/{article_id}")
     card = page.locator(f"#assertion-{created['id']}")
 
+    card.locator("summary.card-toggle").click()
     card.locator("summary", has_text="Add evidence").click()
     card.get_by_label("Link").fill("javascript:alert(1)")
     card.get_by_label("Title").fill("Click me")

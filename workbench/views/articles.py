@@ -5,12 +5,14 @@ Every control is a plain form first; htmx requests get the page's own ``workspac
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlsplit
 from typing import Any
 
 from flask import (Blueprint, Response, abort, redirect, render_template, request, send_from_directory,
                    url_for)
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
+from werkzeug.datastructures import MultiDict
 
 from ..config import PROJECT_ROOT
 from ..db import db
@@ -92,14 +94,17 @@ def workspace_context(article_id: int, focus: str | None = None,
     """Everything the article page shows to the current user."""
     user = me()
     article, access = articles_service.get_article_for(db.session, user, article_id)
-    assertions = assertions_service.assertion_views(db.session, access, article_id)
+    everyone = assertions_service.assertion_views(db.session, access, article_id)
+    view = card_view(everyone)
+    assertions = view.marked(everyone)
     spans = [Span(a.id, a.start, a.end, a.tag, f"{a.tag} · {a.reviewer}") for a in assertions]
-    cards = card_page(assertions, focus)
+    cards = card_page(view.carded(assertions), focus)
     context: dict[str, Any] = {
         "article": article,
         "access": access,
         "assertions": assertions,
         "cards": cards,
+        "view": view,
         "summary": tag_summary(assertions) if access.can_assign else [],
         "body_html": render_highlighted(article.body, spans),
         # htmx swaps keep the sentence list already on the page (hx-preserve): it never changes.
@@ -127,9 +132,63 @@ def workspace_context(article_id: int, focus: str | None = None,
         "verdict_errors": {},
         "verdict_form": {},
         "CARD_PAGE_SIZE": CARD_PAGE_SIZE,
+        "EVIDENCE_FILTERS": EVIDENCE_FILTERS,
     }
     context.update(extra)
     return context
+
+
+EVIDENCE_FILTERS = {"": "Any", "with": "With evidence", "without": "Without evidence"}
+
+
+@dataclass(frozen=True, slots=True)
+class CardView:
+    """What the page shows: everyone's work or one reviewer's (marks and cards alike), and
+    cards of one tag, with or without evidence. A bad value shows its message beside the field
+    and no cards."""
+
+    reviewer: str
+    tag: str
+    evidence: str
+    reviewers: list[str]  # whose work the viewer sees here, for the choice
+    errors: dict[str, str]
+
+    @property
+    def args(self) -> dict[str, str]:
+        """The filters to carry in links (the cards' pager)."""
+        return {k: v for k, v in (("reviewer", self.reviewer), ("tag", self.tag),
+                                  ("evidence", self.evidence)) if v and k not in self.errors}
+
+    def marked(self, assertions: list[assertions_service.AssertionView]
+               ) -> list[assertions_service.AssertionView]:
+        if not self.reviewer or "reviewer" in self.errors:
+            return assertions
+        return [a for a in assertions if a.reviewer == self.reviewer]
+
+    def carded(self, assertions: list[assertions_service.AssertionView]
+               ) -> list[assertions_service.AssertionView]:
+        if self.errors:
+            return []
+        return [a for a in assertions if (not self.tag or a.tag == self.tag) and (
+            not self.evidence or bool(a.evidence) == (self.evidence == "with"))]
+
+
+def card_view(assertions: list[assertions_service.AssertionView]) -> CardView:
+    """The view filters of the page's own address; a save through htmx keeps those of the page
+    it was made on (``HX-Current-URL``)."""
+    args = request.args
+    if is_fragment_request() and request.method != "GET":
+        args = MultiDict(parse_qsl(urlsplit(request.headers.get("HX-Current-URL", "")).query))
+    reviewer, tag, evidence = (args.get(k, "").strip() for k in ("reviewer", "tag", "evidence"))
+    reviewers = sorted({a.reviewer for a in assertions})
+    errors = {}
+    if reviewer and reviewer not in reviewers:
+        errors["reviewer"] = "No work of a reviewer by that name is shown here."
+    if tag and tag not in TAGS:
+        errors["tag"] = f"Choose one of: {', '.join(TAGS)}."
+    if evidence not in EVIDENCE_FILTERS:
+        errors["evidence"] = "Choose with or without evidence."
+    return CardView(reviewer, tag, evidence, reviewers, errors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +199,7 @@ class CardPage:
     number: int
     pages: int
     first: int
+    total: int  # cards in all pages
 
 
 def card_page(assertions: list[assertions_service.AssertionView], focus: str | None) -> CardPage:
@@ -153,7 +213,8 @@ def card_page(assertions: list[assertions_service.AssertionView], focus: str | N
         if index is not None:
             number = index // CARD_PAGE_SIZE + 1
     first = (number - 1) * CARD_PAGE_SIZE
-    return CardPage(assertions[first:first + CARD_PAGE_SIZE], number, pages, first)
+    return CardPage(assertions[first:first + CARD_PAGE_SIZE], number, pages, first,
+                    len(assertions))
 
 
 def tag_summary(assertions: list[assertions_service.AssertionView]) -> list[dict[str, Any]]:
@@ -169,6 +230,8 @@ def tag_summary(assertions: list[assertions_service.AssertionView]) -> list[dict
 
 def render_workspace(article_id: int, status: int = 200, **extra: Any):  # type: ignore[no-untyped-def]
     context = workspace_context(article_id, **extra)
+    if status == 200 and context["view"].errors:
+        status = 422
     if is_fragment_request():
         return render_block("articles/detail.html", "workspace", **context), status
     return render_template("articles/detail.html", **context), status

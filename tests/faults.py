@@ -223,6 +223,10 @@ def assert_nothing_lost(database_url: str, article_id: int, saves: list[Save]) -
     finally:
         engine.dispose()
     acknowledged = {s.assertion_id for s in saves if s.status == 201}
+    answers: dict[object, int] = {}
+    for s in saves:
+        answers[s.status] = answers.get(s.status, 0) + 1
+    print(f"saves answered (None: no answer): {answers}; stored: {len(stored)}")
     assert acknowledged, "no save was acknowledged"
     assert acknowledged <= stored, f"acknowledged but lost: {sorted(acknowledged - stored)[:20]}"
     assert len(audited) == len(set(audited)), "an assertion was audited twice"

@@ -1,6 +1,7 @@
 """Wiring of the Flask app: extensions, the per-request transaction, security headers, blueprints."""
 from __future__ import annotations
 
+import logging
 import sys
 
 from flask import Flask, Response, abort, current_app, jsonify, render_template, request
@@ -105,7 +106,8 @@ def init_web(app: Flask) -> None:
 
 
 def _limit_login_attempts(app: Flask) -> None:
-    """Rate-limit login posts: in memory, or in Redis (REDIS_URL) so app servers share the count.
+    """Rate-limit login posts: in memory, or in Redis (REDIS_URL) so app servers share the count;
+    while Redis cannot be reached, each process counts on its own (said loudly, never a 500).
 
     One Limiter per app, so apps built side by side (tests) never share storage by accident."""
     from flask_limiter import Limiter
@@ -119,7 +121,15 @@ def _limit_login_attempts(app: Flask) -> None:
               "several workers or servers set REDIS_URL so that they share one count.",
               file=sys.stderr, flush=True)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Redis unreachable: count in this process's memory until it answers again (flask-limiter
+    # checks it now and then), and never fail a login because of it.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("redis"):
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {
+            "socket_connect_timeout": REDIS_TIMEOUT_S, "socket_timeout": REDIS_TIMEOUT_S})
     limiter = Limiter(key_func=get_remote_address, app=app, default_limits=[])
+    _say_loudly_when_the_limit_falls_back(limiter.logger)
     app.extensions["workbench_limiter"] = limiter
     app.view_functions["auth.login"] = limiter.limit(
         lambda: app.config["LOGIN_RATE_LIMIT"], methods=["POST"])(app.view_functions["auth.login"])
@@ -127,6 +137,30 @@ def _limit_login_attempts(app: Flask) -> None:
     for name in ("api", "articles", "new_article", "imports", "review", "consensus", "reports", "audit", "account", "admin",
                  "supervision"):
         limiter.exempt(app.blueprints[name])
+
+
+REDIS_TIMEOUT_S = 1
+
+
+class _LoudLimiterLog(logging.Handler):
+    """flask-limiter's own warnings, on stderr and loud: it says once (per process and outage)
+    that the shared store is unreachable, and again when it recovers."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.WARNING:
+            print(f"!! workbench: login rate limit: {record.getMessage()}. Until the shared "
+                  "store (REDIS_URL) answers again, this process counts login attempts on its "
+                  "own.", file=sys.stderr, flush=True)
+        elif "recovered" in record.getMessage():  # not each refused attempt (also INFO)
+            print(f"workbench: login rate limit: {record.getMessage()}: counted in the shared "
+                  "store again.", file=sys.stderr, flush=True)
+
+
+def _say_loudly_when_the_limit_falls_back(logger: logging.Logger) -> None:
+    # One logger for every Limiter in the process (tests build many apps): one handler on it.
+    if not any(isinstance(handler, _LoudLimiterLog) for handler in logger.handlers):
+        logger.addHandler(_LoudLimiterLog(logging.INFO))
+        logger.setLevel(logging.INFO)
 
 
 def _ids_in_range(_endpoint: str | None, values: dict[str, object] | None) -> None:

@@ -18,6 +18,7 @@ import pytest
 from flask import Flask
 
 from tests.conftest import ApiClient, Factory, PageClient, make_app
+from tests.test_openapi import assert_matches
 from workbench.db import db
 from workbench.migrate import upgrade
 from workbench.models import Assertion, Evidence
@@ -137,6 +138,7 @@ def test_a_full_disk_answers_507_writes_nothing_and_work_resumes_once_space_is_f
             answers.append(api.post(f"/articles/{article_id}/assertions", span(len(answers))))
         refused = answers[-1]
         assert refused.status_code == 507, refused.get_data(as_text=True)
+        assert_matches(refused, "/api/v1/articles/{article_id}/assertions", "post")
         error = refused.get_json()["error"]
         assert error["code"] == "disk_full" and error["field"] is None
         assert error["message"].startswith(DISK_FULL)

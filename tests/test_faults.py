@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 
 from tests.conftest import ApiClient, Factory, PageClient, make_app
 from tests.faults import TcpProxy
+from tests.test_openapi import assert_matches
 from workbench.db import database_fault, db
 from workbench.migrate import upgrade
 from workbench.models import Assertion
@@ -28,6 +29,7 @@ from workbench.models import Assertion
 BODY = "Alpha beta. Gamma delta.\n"
 SPAN = {"start": 0, "end": 5, "quote": "Alpha", "tag": "sourced"}
 UNAVAILABLE = "The database cannot be reached just now"
+SAVE_PATH = ("/api/v1/articles/{article_id}/assertions", "post")
 
 
 @dataclass
@@ -137,9 +139,10 @@ def assert_unavailable_page(response: Any) -> None:
     assert "Log out" not in html  # drawn as for no one: the signed-in user lives in the database
 
 
-def assert_unavailable_json(response: Any) -> None:
+def assert_unavailable_json(response: Any, path: str, method: str) -> None:
     assert response.status_code == 503, response.get_data(as_text=True)
     assert response.headers["Retry-After"] == "5"
+    assert_matches(response, path, method)  # as the OpenAPI document says
     body = response.get_json()
     assert body["error"]["code"] == "unavailable"
     assert body["error"]["field"] is None
@@ -155,8 +158,8 @@ def test_while_the_database_is_down_every_answer_is_503_and_work_resumes_when_it
     form = {"start": "6", "end": "10", "quote": "beta", "tag": "opinion"}
     assert_unavailable_page(page.post(f"/articles/{article_id}/assertions", form))
     assert_unavailable_page(page.post(f"/articles/{article_id}/assertions", form, htmx=True))
-    assert_unavailable_json(api.post(f"/articles/{article_id}/assertions", SPAN))
-    assert_unavailable_json(api.get("/articles"))
+    assert_unavailable_json(api.post(f"/articles/{article_id}/assertions", SPAN), *SAVE_PATH)
+    assert_unavailable_json(api.get("/articles"), "/api/v1/articles", "get")
 
     outage.restore()
     saved = api.post(f"/articles/{article_id}/assertions", SPAN)
@@ -174,7 +177,8 @@ def test_a_commit_the_database_cannot_take_answers_503_and_writes_nothing(
     factory, article_id, api, page = arranged
     with outage.failing_commit():
         if how == "api":
-            assert_unavailable_json(api.post(f"/articles/{article_id}/assertions", SPAN))
+            assert_unavailable_json(api.post(f"/articles/{article_id}/assertions", SPAN),
+                                    *SAVE_PATH)
         else:
             form = {key: str(value) for key, value in SPAN.items()}
             assert_unavailable_page(page.post(f"/articles/{article_id}/assertions", form,

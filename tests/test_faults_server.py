@@ -73,18 +73,18 @@ def test_postgresql_lost_and_back_under_load(database_url: str, is_postgres: boo
     try:
         browser = Browser(base, "saver0")
         with Savers(base, article_id, tokens) as savers:
-            savers.wait_for(20, 201, after=0, timeout=20)
+            savers.wait_for(10, 201, after=0, timeout=60)
             proxy.cut()
             cut_at = time.monotonic()
-            savers.wait_for(20, 503, after=cut_at, timeout=20)
+            savers.wait_for(10, 503, after=cut_at, timeout=60)
             assert_error_page(browser.get(f"/articles/{article_id}"))
             assert_error_page(browser.post(f"/articles/{article_id}/assertions", {
                 "start": "0", "end": "5", "quote": "Alpha", "tag": "opinion"}))
             proxy.restore()
             restored_at = time.monotonic()
-            savers.wait_for(20, 201, after=restored_at, timeout=20)
+            savers.wait_for(10, 201, after=restored_at, timeout=60)
             back_at = time.monotonic()
-            savers.wait_for(20, 201, after=back_at, timeout=20)
+            savers.wait_for(10, 201, after=back_at, timeout=60)
         assert browser.get(f"/articles/{article_id}")[0] == 200
     finally:
         stop(process)
@@ -106,12 +106,12 @@ def test_a_worker_killed_with_sigkill_loses_no_acknowledged_save(
     process, base = serve(database_url, tmp_path / "gunicorn.log")
     try:
         with Savers(base, article_id, tokens) as savers:
-            savers.wait_for(50, 201, after=0, timeout=30)
+            savers.wait_for(20, 201, after=0, timeout=60)
             victim = _workers(process.pid)[0]
             os.kill(victim, signal.SIGKILL)
             killed_at = time.monotonic()
             # gunicorn starts a new worker; saves go on through both.
-            savers.wait_for(100, 201, after=killed_at, timeout=30)
+            savers.wait_for(40, 201, after=killed_at, timeout=60)
         assert victim not in _workers(process.pid)
         assert len(_workers(process.pid)) == 2
     finally:

@@ -227,3 +227,23 @@ def test_a_lost_connection_is_an_outage_whatever_the_error_says() -> None:
     lost = exc.OperationalError("SELECT", {}, psycopg.errors.SerializationFailure(),
                                 connection_invalidated=True)
     assert database_fault(lost) == "unavailable"
+
+
+def test_a_lock_wait_that_ran_out_keeps_its_500_and_the_page_needs_no_database(
+        outage: Outage, arranged: tuple[Factory, int, ApiClient, PageClient],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _, article_id, _, page = arranged
+    outage.app.config["PROPAGATE_EXCEPTIONS"] = False  # as served: the 500 page, not a raise
+    locked = exc.OperationalError("BEGIN IMMEDIATE", {},
+                                  _sqlite_error("database is locked", 5))
+
+    def time_out(*_: Any) -> None:
+        outage.cut()  # and the database is gone too, so the page must not need it
+        raise locked
+
+    monkeypatch.setattr("workbench.services.users.load_session_user", time_out)
+    answer = page.get(f"/articles/{article_id}")
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 500 and "Retry-After" not in answer.headers
+    assert "Something went wrong" in html and "Log out" not in html
+    outage.restore()

@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session, sessionmaker
 write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=True)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-# How long a request waits for a PostgreSQL connection before it answers 503 (libpq's default
-# is forever, and a worker stuck that long is killed by gunicorn with a bare error).
+# How long a request waits for a PostgreSQL connection before it answers 503 (libpq waits for
+# ever by default, until gunicorn's worker timeout kills the worker and its client gets nothing).
 POSTGRES_CONNECT_TIMEOUT_S = 5
 
 # SQLite's primary result codes (the low byte of ``sqlite3.Error.sqlite_errorcode``).

@@ -105,6 +105,10 @@ def init_web(app: Flask) -> None:
     register_commands(app)
 
 
+# Redis answers within milliseconds: a second's silence means it is gone (count per process).
+REDIS_TIMEOUT_S = 1
+
+
 def _limit_login_attempts(app: Flask) -> None:
     """Rate-limit login posts: in memory, or in Redis (REDIS_URL) so app servers share the count;
     while Redis cannot be reached, each process counts on its own (said loudly, never a 500).
@@ -137,9 +141,6 @@ def _limit_login_attempts(app: Flask) -> None:
     for name in ("api", "articles", "new_article", "imports", "review", "consensus", "reports", "audit", "account", "admin",
                  "supervision"):
         limiter.exempt(app.blueprints[name])
-
-
-REDIS_TIMEOUT_S = 1
 
 
 class _LoudLimiterLog(logging.Handler):

@@ -74,6 +74,8 @@ def test_redis_stopped_then_started_again(app_factory: Any, tmp_path: Path,
             time.sleep(0.2)
     finally:
         store.close()
+        # The app's own connection to Redis, which nothing else closes before the test ends.
+        app.extensions["workbench_limiter"].storage.get_connection().close()
         stop(server)
     err = capfd.readouterr().err
     assert err.count(FALLING_BACK) == 1, err

@@ -2,14 +2,10 @@
 (``deploy/gunicorn.conf.py``), counting in Redis; and a loud warning when it cannot."""
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import socket
 import subprocess
-import sys
-import time
-import urllib.error
 import urllib.parse
 import urllib.request
 from http.cookiejar import CookieJar
@@ -17,10 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import free_port, stop
+from tests import servers
+from tests.servers import stop
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CONF = PROJECT_ROOT / "deploy" / "gunicorn.conf.py"
 LIMIT = 5
 
 
@@ -34,27 +29,7 @@ def redis_answers() -> bool:
 
 
 def serve(database_url: str, log: Path, **env: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    environment = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(32),
-                   "WORKBENCH_ENV": "production", "LOGIN_RATE_LIMIT": f"{LIMIT} per minute",
-                   **env}
-    if not env.get("REDIS_URL"):
-        environment.pop("REDIS_URL", None)
-    with open(log, "ab") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", str(CONF), "-w", "2",
-             "-b", f"127.0.0.1:{port}", "--graceful-timeout", "5", "workbench:create_app()"],
-            cwd=PROJECT_ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            with urllib.request.urlopen(base + "/login", timeout=2):
-                return process, base
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.1)
-    stop(process)
-    pytest.fail(f"gunicorn did not start: {log.read_text(errors='replace')[-2000:]}")
+    return servers.serve(database_url, log, LOGIN_RATE_LIMIT=f"{LIMIT} per minute", **env)
 
 
 @pytest.fixture

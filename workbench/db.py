@@ -5,6 +5,7 @@ request is one unit of work: ``web`` ends it with ``db.end_request`` (commit whe
 success, roll back otherwise; ``db.finish_writes`` commits early before a page renders), so a refused request writes nothing. The CLI
 and scripts use ``db.transaction()``: one transaction, committed on success, rolled back on any
 exception. ``read_phase`` marks the reads that come before the writes (see there).
+``database_fault`` tells an outage (or a full disk) from any other database error.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 # Whether the current unit of work intends to write: SQLite then takes the write lock at BEGIN
@@ -24,6 +25,42 @@ from sqlalchemy.orm import Session, sessionmaker
 write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=True)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# How long a request waits for a PostgreSQL connection before it answers 503 (libpq waits for
+# ever by default, until gunicorn's worker timeout kills the worker and its client gets nothing).
+POSTGRES_CONNECT_TIMEOUT_S = 5
+
+# SQLite's primary result codes (the low byte of ``sqlite3.Error.sqlite_errorcode``).
+SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN = 10, 13, 14
+# PostgreSQL states of a server that is going away or not yet up (besides class 08, connection
+# exceptions): admin_shutdown, crash_shutdown, cannot_connect_now.
+POSTGRES_UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03"})
+
+
+def database_fault(error: BaseException) -> str | None:
+    """What a database error says about the database itself.
+
+    ``"unavailable"``: it cannot be reached (the server is down or restarting, the connection was
+    lost, SQLite cannot open or read its file); ``"disk_full"``: SQLite could not grow its files.
+    ``None`` for everything else (a lock wait that ran out, a constraint, a bug), which is not an
+    outage and is handled as before."""
+    if isinstance(error, exc.DisconnectionError):
+        return "unavailable"
+    if not isinstance(error, exc.DBAPIError):
+        return None
+    if error.connection_invalidated:
+        return "unavailable"
+    original = error.orig
+    if isinstance(original, sqlite3.Error):
+        code = (getattr(original, "sqlite_errorcode", None) or 0) & 0xFF
+        if code == SQLITE_FULL:
+            return "disk_full"
+        return "unavailable" if code in (SQLITE_IOERR, SQLITE_CANTOPEN) else None
+    if isinstance(error, (exc.OperationalError, exc.InterfaceError)):
+        # psycopg: no SQLSTATE means the client itself lost or could not open the connection.
+        state = getattr(original, "sqlstate", None)
+        if state is None or state.startswith("08") or state in POSTGRES_UNAVAILABLE_STATES:
+            return "unavailable"
+    return None
 
 
 def make_engine(url: str, **kwargs: object) -> Engine:
@@ -36,7 +73,11 @@ def make_engine(url: str, **kwargs: object) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
+    # A connection the server dropped (a restart, a network cut) is replaced at checkout, so the
+    # app recovers by itself once the database answers again.
     kwargs.setdefault("pool_pre_ping", True)
+    if "connect_timeout" not in url:
+        kwargs.setdefault("connect_args", {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S})
     if "poolclass" not in kwargs:
         kwargs.update(pool_size=5, max_overflow=10)
     return create_engine(url, **kwargs)
@@ -149,13 +190,21 @@ class Database:
         self.session.commit()
 
     def end_request(self, success: bool) -> None:
-        """The end of a request's unit of work: commit on success, roll back otherwise."""
+        """The end of a request's unit of work: commit on success, roll back otherwise.
+
+        A commit that fails is rolled back and raised (the request was not done); a rollback
+        that fails drops the connection instead (its server ends the transaction)."""
         session = g.get("db_session")
-        if session is not None:
-            if success:
-                session.commit()
-            else:
-                session.rollback()
+        if session is None:
+            return
+        if not success:
+            _roll_back(session)
+            return
+        try:
+            session.commit()
+        except BaseException:
+            _roll_back(session)
+            raise
 
     def _close_session(self, _exc: BaseException | None) -> None:
         session = g.pop("db_session", None)
@@ -172,6 +221,13 @@ class Database:
     def dispose(self, app: Flask) -> None:
         """Close every pooled connection of ``app`` (tests, short-lived tools)."""
         app.extensions["workbench_db"].engine.dispose()
+
+
+def _roll_back(session: Session) -> None:
+    try:
+        session.rollback()
+    except exc.SQLAlchemyError:
+        session.invalidate()  # the connection is broken: never hand it out again
 
 
 db = Database()

@@ -1,14 +1,16 @@
 """Wiring of the Flask app: extensions, the per-request transaction, security headers, blueprints."""
 from __future__ import annotations
 
+import logging
 import sys
 
-from flask import Flask, Response, abort, jsonify, render_template, request
+from flask import Flask, Response, abort, current_app, jsonify, render_template, request
+from sqlalchemy import exc as sql_errors
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from .config import DEVELOPMENT_ENVIRONMENTS, MAX_INT
-from .db import db, read_phase, write_intent
+from .db import database_fault, db, read_phase, write_intent
 from .extensions import csrf, htmx, login_manager
 from .services import users as users_service
 from .services.errors import NotFound, WorkbenchError
@@ -63,8 +65,10 @@ def init_web(app: Flask) -> None:
 
     app.before_request(_refuse_nul_characters)
     app.before_request(_begin_unit_of_work)
-    app.after_request(_finish_unit_of_work)
+    # After-request functions run last registered first: the unit of work ends before the
+    # headers are set, so a commit that fails still answers with them.
     app.after_request(_security_headers)
+    app.after_request(_finish_unit_of_work)
 
     from .api import api
     from .views.account import bp as account_bp
@@ -101,8 +105,13 @@ def init_web(app: Flask) -> None:
     register_commands(app)
 
 
+# Redis answers within milliseconds: a second's silence means it is gone (count per process).
+REDIS_TIMEOUT_S = 1
+
+
 def _limit_login_attempts(app: Flask) -> None:
-    """Rate-limit login posts: in memory, or in Redis (REDIS_URL) so app servers share the count.
+    """Rate-limit login posts: in memory, or in Redis (REDIS_URL) so app servers share the count;
+    while Redis cannot be reached, each process counts on its own (said loudly, never a 500).
 
     One Limiter per app, so apps built side by side (tests) never share storage by accident."""
     from flask_limiter import Limiter
@@ -116,7 +125,15 @@ def _limit_login_attempts(app: Flask) -> None:
               "several workers or servers set REDIS_URL so that they share one count.",
               file=sys.stderr, flush=True)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Redis unreachable: count in this process's memory until it answers again (flask-limiter
+    # checks it now and then), and never fail a login because of it.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("redis"):
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {
+            "socket_connect_timeout": REDIS_TIMEOUT_S, "socket_timeout": REDIS_TIMEOUT_S})
     limiter = Limiter(key_func=get_remote_address, app=app, default_limits=[])
+    _say_loudly_when_the_limit_falls_back(limiter.logger)
     app.extensions["workbench_limiter"] = limiter
     app.view_functions["auth.login"] = limiter.limit(
         lambda: app.config["LOGIN_RATE_LIMIT"], methods=["POST"])(app.view_functions["auth.login"])
@@ -124,6 +141,27 @@ def _limit_login_attempts(app: Flask) -> None:
     for name in ("api", "articles", "new_article", "imports", "review", "consensus", "reports", "audit", "account", "admin",
                  "supervision"):
         limiter.exempt(app.blueprints[name])
+
+
+class _LoudLimiterLog(logging.Handler):
+    """flask-limiter's own warnings, on stderr and loud: it says once (per process and outage)
+    that the shared store is unreachable, and again when it recovers."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.WARNING:
+            print(f"!! workbench: login rate limit: {record.getMessage()}. Until the shared "
+                  "store (REDIS_URL) answers again, this process counts login attempts on its "
+                  "own.", file=sys.stderr, flush=True)
+        elif "recovered" in record.getMessage():  # not each refused attempt (also INFO)
+            print(f"workbench: login rate limit: {record.getMessage()}: counted in the shared "
+                  "store again.", file=sys.stderr, flush=True)
+
+
+def _say_loudly_when_the_limit_falls_back(logger: logging.Logger) -> None:
+    # One logger for every Limiter in the process (tests build many apps): one handler on it.
+    if not any(isinstance(handler, _LoudLimiterLog) for handler in logger.handlers):
+        logger.addHandler(_LoudLimiterLog(logging.INFO))
+        logger.setLevel(logging.INFO)
 
 
 def _ids_in_range(_endpoint: str | None, values: dict[str, object] | None) -> None:
@@ -154,8 +192,12 @@ def _begin_unit_of_work() -> None:
 
 
 def _finish_unit_of_work(response: Response) -> Response:
-    """Commit once for a successful request; a refused or failed one writes nothing."""
-    db.end_request(response.status_code < 400)
+    """Commit once for a successful request; a refused or failed one writes nothing. A commit
+    the database could not take answers as the error handlers do (the request was not done)."""
+    try:
+        db.end_request(response.status_code < 400)
+    except DATABASE_ERRORS as error:
+        return _database_error(error)
     return response
 
 
@@ -173,10 +215,13 @@ def _security_headers(response: Response) -> Response:
 
 
 def _register_error_handlers(app: Flask) -> None:
-    """The app's one place for errors: a service's refusal (WorkbenchError) or an HTTP error
-    becomes JSON under /api/ and the error page elsewhere; the unit of work has rolled back."""
+    """The app's one place for errors: a service's refusal (WorkbenchError), an HTTP error or
+    the database's outage (``_database_error``) becomes JSON under /api/ and the error page
+    elsewhere; the unit of work has rolled back."""
     app.register_error_handler(WorkbenchError, _service_error)
     app.register_error_handler(HTTPException, _http_error)
+    for kind in DATABASE_ERRORS:
+        app.register_error_handler(kind, _database_error)
 
 
 def _wants_json() -> bool:
@@ -203,7 +248,51 @@ def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
     message = error.description
     if message == type(error).description:  # Werkzeug's stock text ("check your spelling")
         message = PAGE_MESSAGES.get(status, message)
+    if status >= 500:  # the failure may be the database's: draw the page without it
+        return _page_without_database(status, message)
     return render_template("error.html", status=status, message=message), status
+
+
+# Errors that may mean the database itself is unreachable or full (``db.database_fault``).
+DATABASE_ERRORS = (sql_errors.OperationalError, sql_errors.InterfaceError,
+                   sql_errors.DisconnectionError)
+RETRY_AFTER_SECONDS = 5
+DATABASE_FAULTS = {
+    # 503: try again soon, the app reconnects by itself once the database answers.
+    "unavailable": (503, "The database cannot be reached just now, so nothing was saved. "
+                         "Try again in a few seconds."),
+    # 507 Insufficient Storage: retrying does not help until someone frees space.
+    "disk_full": (507, "The server's disk is full, so nothing was saved. Ask an administrator "
+                       "to free space, then try again."),
+}
+
+
+def _database_error(error: Exception):  # type: ignore[no-untyped-def]
+    """The database is down or its disk is full: 503 with Retry-After (507 for a full disk), as
+    JSON under /api/ and the error page elsewhere, drawn without the database. Any other
+    database error is not an outage and fails as before."""
+    kind = database_fault(error)
+    if kind is None:
+        raise error
+    current_app.logger.error("database %s: %s %s: %s", kind, request.method, request.path,
+                             str(error).splitlines()[0])
+    status, message = DATABASE_FAULTS[kind]
+    if _wants_json():
+        from .api.errors import error_body
+
+        response = jsonify(error_body(kind, message))
+        response.status_code = status
+    else:
+        response = _page_without_database(status, message)
+    if status == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _page_without_database(status: int, message: str) -> Response:
+    """The error page as anyone would see it: loading the signed-in user needs the database."""
+    login_manager._update_request_context_with_user()  # flask-login's anonymous user
+    return Response(render_template("error.html", status=status, message=message), status)
 
 
 # The error page's words where Werkzeug's stock description would show.

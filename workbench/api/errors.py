@@ -11,7 +11,8 @@ from ..services.errors import Conflict, ValidationFailed, WorkbenchError
 
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 409: "conflict", 413: "too_large",
-              415: "unsupported_media_type", 422: "invalid", 429: "rate_limited"}
+              415: "unsupported_media_type", 422: "invalid", 429: "rate_limited",
+              503: "unavailable", 507: "disk_full"}
 
 
 def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:

@@ -55,6 +55,11 @@ def _merged(path_params: list[dict[str, Any]], declared: list[dict[str, Any]]
             + [p for p in declared if p["in"] != "path"])
 
 
+UNAVAILABLE = ("The database cannot be reached (`unavailable`); nothing was written: try again "
+               "after `Retry-After` seconds", ErrorOut)
+DISK_FULL = ("The server's disk is full (`disk_full`, SQLite); nothing was written", ErrorOut)
+
+
 @lru_cache(maxsize=1)
 def build_document() -> dict[str, Any]:
     """Every API route, its request body, parameters and responses."""
@@ -75,8 +80,16 @@ def build_document() -> dict[str, Any]:
         responses = dict(op.responses)
         if op.request is not None:  # parse_body refuses any other content type
             responses.setdefault(415, ("The body is not sent as application/json", ErrorOut))
+        if not op.public:  # every route that reads the database may find it gone or full
+            responses.setdefault(503, UNAVAILABLE)
+            if op.method != "get":
+                responses.setdefault(507, DISK_FULL)
         for status, (description, model) in sorted(responses.items()):
             response: dict[str, Any] = {"description": description}
+            if status == 503:
+                response["headers"] = {"Retry-After": {
+                    "description": "Seconds to wait before trying again",
+                    "schema": {"type": "integer"}}}
             if model is not None:
                 response["content"] = {"application/json": {"schema": _ref(model)}}
             elif op.public and status == 200:

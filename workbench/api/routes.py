@@ -8,7 +8,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..config import DEFAULT_PAGE_SIZE, MAX_INT, MAX_PAGE_SIZE
 from ..db import db, read_phase
-from ..models import User
+from ..models import TAGS, User
 from ..services import articles as articles_service
 from ..services import assertions as assertions_service
 from ..services import assignments as assignments_service
@@ -18,7 +18,7 @@ from ..services import verdicts as verdicts_service
 from ..services import users as users_service
 from ..services.errors import NotFound, UnsupportedMediaType, ValidationFailed, WorkbenchError
 from ..services.policy import project_access, require
-from ..values import ValueProblem, parse_int, parse_optional_int
+from ..values import MAX_LANGUAGE_LENGTH, ValueProblem, parse_int, parse_optional_int
 from . import api
 from .errors import error_body, from_pydantic
 from .registry import PUBLIC_ENDPOINTS, api_route
@@ -45,6 +45,26 @@ STATUS = [{"name": "status", "in": "query", "required": False,
            "schema": {"type": "string", "enum": list(articles_service.LIST_STATUSES)},
            "description": "Reviewers: their own assignment (open, submitted). Supervisors: "
                           "unassigned, open (someone still at work), submitted (all done)."}]
+
+# The article list's filters (``articles.parse_filters``), as the page offers them.
+LIST_FILTERS = [
+    {"name": "publisher", "in": "query", "required": False,
+     "schema": {"type": "string", "maxLength": articles_service.MAX_PUBLISHER_LENGTH},
+     "description": "Only this publisher's articles (exact)."},
+    {"name": "language", "in": "query", "required": False,
+     "schema": {"type": "string", "maxLength": MAX_LANGUAGE_LENGTH, "examples": ["en", "ar-MA"]},
+     "description": "Only articles in this language (a language tag, exact)."},
+    {"name": "published_from", "in": "query", "required": False,
+     "schema": {"type": "string", "format": "date"},
+     "description": "Published on or after this day (2026-11-30)."},
+    {"name": "published_to", "in": "query", "required": False,
+     "schema": {"type": "string", "format": "date"},
+     "description": "Published on or before this day."},
+    {"name": "tag", "in": "query", "required": False,
+     "schema": {"type": "string", "enum": list(TAGS)},
+     "description": "Has at least one assertion with this tag among those the list counts "
+                    "for the caller (reviewers: their own)."},
+]
 
 E400 = ("Invalid JSON or UTF-8", ErrorOut)
 E401 = ("Missing or invalid bearer token", ErrorOut)
@@ -131,13 +151,16 @@ def create_article():  # type: ignore[no-untyped-def]
 
 
 @api_route(api, "/articles", "GET", summary="Articles the caller may see, newest first",
-           query=PAGING + SEARCH + STATUS,
+           query=PAGING + SEARCH + STATUS + LIST_FILTERS,
            responses={200: ("A page of articles", ArticleList), 401: E401, 422: E422})
 def list_articles():  # type: ignore[no-untyped-def]
     limit, cursor = paging()
-    result = articles_service.list_articles(db.session, caller(), search=request.args.get("q"),
-                                            before_id=cursor, limit=limit,
-                                            status=request.args.get("status") or None)
+    filters, errors = articles_service.parse_filters(request.args)
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise ValidationFailed(message, field)
+    result = articles_service.list_articles(db.session, caller(), filters=filters,
+                                            before_id=cursor, limit=limit)
     items = [articles_service.summary_dict(a) for a in result.items]
     return jsonify(page(items, result.next_cursor))
 

@@ -183,6 +183,7 @@ class ArticleSummaryOut(BaseModel):
     publisher: Optional[str]
     source_url: Optional[str]
     language: Optional[str]
+    published_at: Optional[str]
     created_at: str
     tag_counts: dict[str, int]
     reviewers: int

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
-from ..models import Assignment, AssignmentStatus, Role, Setting, User
+from ..models import Assertion, Assignment, AssignmentStatus, Role, Setting, User
 from .errors import Forbidden, NotFound
 
 REVEAL_AFTER_SUBMIT = "reveal_after_submit"
@@ -77,6 +77,17 @@ def project_access(user: User | None) -> ProjectAccess:
         can_adjudicate=supervises, can_write_verdict=supervises, can_export=supervises,
         can_read_audit=supervises, can_manage_users=administers,
         can_manage_settings=administers, can_manage_all_tokens=administers)
+
+
+def listed_assertions(user: User) -> ColumnElement[bool]:
+    """Which assertions the article list counts and filters on for ``user`` (SQL over
+    ``Assertion``): every reviewer's work for those who see all articles, else the user's own
+    alone. Never more than ``article_access`` reveals (blind review): the list does not show
+    what "reveal after submit" shows on the article page, so its counts and its tag filter
+    never disagree."""
+    mine_only = not project_access(user).can_see_all_articles
+    reviewers_work = Assertion.consensus.is_(False)
+    return and_(reviewers_work, Assertion.reviewer_id == user.id) if mine_only else reviewers_work
 
 
 # -- One article ---------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from ..values import MAX_LANGUAGE_LENGTH, ValueProblem, parse_int, parse_optiona
 from . import api
 from .errors import error_body, from_pydantic
 from .registry import PUBLIC_ENDPOINTS, api_route
-from .schemas import (ArticleIn, ArticleList, ArticleOut, AssertionIn, AssertionList, AssertionOut,
+from .schemas import (ArticleIn, ArticleList, ArticleOut, ArticlePatch, AssertionIn, AssertionList, AssertionOut,
                       AssertionPatch, AssignmentIn, AssignmentList, AssignmentOut, AuditList,
                       BulkAssignmentIn, ConflictOut, ConsensusOut, DecisionIn, DecisionOut,
                       ErrorOut, EvidenceIn, EvidenceOut,
@@ -144,7 +144,7 @@ def create_article():  # type: ignore[no-untyped-def]
     require(project_access(user), "can_add_articles")
     data = parse_body(ArticleIn)
     article = articles_service.create_article(db.session, actor=user, **data.model_dump())
-    response = jsonify(articles_service.article_dict(article))
+    response = jsonify(article_out(article))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_article", article_id=article.id)
     return response
@@ -169,7 +169,26 @@ def list_articles():  # type: ignore[no-untyped-def]
            responses={200: ("The article", ArticleOut), 401: E401, 404: E404})
 def get_article(article_id: int):  # type: ignore[no-untyped-def]
     article, _ = articles_service.get_article_for(db.session, caller(), article_id)
-    return jsonify(articles_service.article_dict(article))
+    return jsonify(article_out(article))
+
+
+@api_route(api, "/articles/<int:article_id>", "PATCH",
+           summary="Change an article's metadata (supervisor or admin); name the version you "
+                   "read. The body text is not editable.", request=ArticlePatch,
+           responses={200: ("The article with its new metadata", ArticleOut), 400: E400,
+                      401: E401, 403: E403, 404: E404, 409: E409, 422: E422})
+def update_article(article_id: int):  # type: ignore[no-untyped-def]
+    data = parse_body(ArticlePatch).model_dump(exclude_unset=True)
+    version = data.pop("version")
+    article = articles_service.update_metadata(db.session, caller(), article_id,
+                                               version=version, **data)
+    return jsonify(article_out(article))
+
+
+def article_out(article: Any) -> dict[str, Any]:
+    """``article_dict`` with the version of its metadata (what PATCH checks)."""
+    return {**articles_service.article_dict(article),
+            "version": articles_service.metadata_version(article)}
 
 
 # -- Assertions ---------------------------------------------------------------------------------

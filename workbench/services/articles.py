@@ -1,13 +1,15 @@
 """Articles: creation from text, the paginated and searchable list, and loading one for a user."""
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, false, func, insert, literal_column, select, text
+from sqlalchemy import and_, false, func, insert, literal_column, select, text, update
 from sqlalchemy.orm import Session
 
 from ..config import MAX_ARTICLE_BODY_BYTES
@@ -16,7 +18,7 @@ from ..text import canonicalize, content_hash
 from ..values import MAX_LANGUAGE_LENGTH, parse_date, parse_http_url, parse_language, parse_line
 from . import audit, keyset
 from .errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed, WorkbenchError
-from .policy import ArticleAccess, article_access, listed_assertions, project_access
+from .policy import ArticleAccess, article_access, listed_assertions, project_access, require
 
 MAX_TITLE_LENGTH = 500
 MAX_PUBLISHER_LENGTH = 200
@@ -163,6 +165,69 @@ def get_article_for(session: Session, user: User, article_id: int) -> tuple[Arti
     if not access.can_see:
         raise NotFound("No such article.")
     return article, access
+
+
+def _stale(article: Article) -> Conflict:
+    return Conflict("Someone changed this article's details since you opened them; the form "
+                    "now shows the current values.",
+                    current={**metadata_dict(article), "version": metadata_version(article)},
+                    code="stale")
+
+
+# -- Metadata ------------------------------------------------------------------------------------
+
+#: What a supervisor may edit of an article; the body changes only through revisions.
+METADATA_FIELDS = ("title", "source_url", "publisher", "published_at", "language")
+
+
+def metadata_dict(article: Article) -> dict[str, Any]:
+    """An article's metadata as the audit trail and the edit form keep it (dates as ISO text)."""
+    return {"title": article.title, "source_url": article.source_url,
+            "publisher": article.publisher,
+            "published_at": article.published_at.isoformat() if article.published_at else None,
+            "language": article.language}
+
+
+def metadata_version(article: Article) -> str:
+    """The version of an article's metadata a form or a script read: a digest of the values
+    themselves (articles have no version column), so any change by anyone makes it stale."""
+    raw = json.dumps(metadata_dict(article), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:20]
+
+
+def update_metadata(session: Session, actor: User, article_id: int, *, version: object,
+                    **fields: Any) -> Article:
+    """Change an article's title, source URL, publisher, published date and language (each
+    checked as at creation), if ``version`` is still the metadata's version; audited with the
+    values before and after. Nothing is written when nothing changes. NotFound for an article
+    the actor may not see, Forbidden unless they may edit it, ValidationFailed naming the
+    field, Conflict (with the current values and version) when someone changed it since."""
+    article, access = get_article_for(session, actor, article_id)
+    require(access, "can_edit_metadata")
+    unknown = set(fields) - set(METADATA_FIELDS)
+    if unknown:
+        raise ValidationFailed(f"Only {', '.join(METADATA_FIELDS)} can be edited.",
+                               sorted(unknown)[0])
+    before = metadata_dict(article)
+    row = _metadata_row(*(fields.get(name, before[name]) for name in METADATA_FIELDS))
+    if version != metadata_version(article):
+        raise _stale(article)
+    after = {**row, "published_at": row["published_at"].isoformat() if row["published_at"]
+             else None}
+    if after == before:
+        return article
+    # The UPDATE re-checks the values it read, so a change that landed in between is not lost.
+    columns = Article.__table__.c
+    unchanged = [columns[name].is_not_distinct_from(getattr(article, name))
+                 for name in METADATA_FIELDS]
+    result = session.execute(update(Article.__table__).where(columns.id == article_id, *unchanged)
+                             .values(**row))
+    session.expire(article)
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise _stale(article)
+    audit.record(session, actor, "article.update", "article", article_id, article_id=article_id,
+                 before=before, after=after)
+    return article
 
 
 def summary_dict(summary: "ArticleSummary") -> dict[str, Any]:

@@ -141,6 +141,11 @@ def workspace_context(article_id: int, focus: str | None = None,
                           if access.can_write_verdict else []),
         "verdict_errors": {},
         "verdict_form": {},
+        "metadata_values": articles_service.metadata_dict(article),
+        "metadata_version": articles_service.metadata_version(article),
+        "metadata_errors": {},
+        "metadata_form": None,
+        "metadata_saved": False,
         "CARD_PAGE_SIZE": CARD_PAGE_SIZE,
     }
     context.update(extra)
@@ -289,6 +294,27 @@ def add_evidence(assertion_id: int):  # type: ignore[no-untyped-def]
 def delete_evidence(evidence_id: int):  # type: ignore[no-untyped-def]
     assertion = assertions_service.delete_evidence(db.session, me(), evidence_id)
     return after_change(assertion.article_id, focus=f"assertion-{assertion.id}")
+
+
+@bp.route("/articles/<int:article_id>/metadata", methods=["POST"])
+@login_required
+def edit_metadata(article_id: int):  # type: ignore[no-untyped-def]
+    """The details form: a message beside the field and nothing written when a value is bad;
+    the current values when someone changed them meanwhile (the version is stale)."""
+    fields = {name: request.form.get(name, "") for name in articles_service.METADATA_FIELDS}
+    try:
+        articles_service.update_metadata(db.session, me(), article_id,
+                                         version=request.form.get("version", ""), **fields)
+    except ValidationFailed as error:
+        return render_workspace(article_id, 422, focus="article-details", metadata_form=fields,
+                                metadata_errors={error.field or "form": error.message})
+    except Conflict as error:
+        return render_workspace(article_id, 409, focus="article-details",
+                                metadata_errors={"form": error.message})
+    if is_fragment_request():
+        db.finish_writes()
+        return render_workspace(article_id, focus="article-details", metadata_saved=True)
+    return after_change(article_id, focus="article-details")
 
 
 @bp.route("/articles/<int:article_id>/assignments", methods=["POST"])

@@ -36,7 +36,11 @@ def test_filter_the_list_then_edit_an_articles_details(factory, logged_in, api):
     expect(rows).to_have_count(2)
     expect(page).to_have_url(re.compile(r"publisher=Reuters"))
     page.get_by_label("Sort by").select_option("title")
+    page.locator("#order-filter").select_option("desc")
+    expect(page).to_have_url(re.compile(r"sort=title&order=desc"))
+    expect(rows.first).to_contain_text("this MaliGrowth forecast")
     page.locator("#order-filter").select_option("asc")
+    expect(page).to_have_url(re.compile(r"sort=title&order=asc"))
     expect(rows.first).to_contain_text("Elections")
 
     # A date that is not one: its message beside the field, no results.

@@ -48,6 +48,9 @@ STATUS = [{"name": "status", "in": "query", "required": False,
 
 # The article list's filters (``articles.parse_filters``), as the page offers them.
 LIST_FILTERS = [
+    {"name": "q", "in": "query", "required": False,
+     "schema": {"type": "string", "maxLength": articles_service.MAX_SEARCH_LENGTH},
+     "description": "Full-text search over titles and bodies."},
     {"name": "publisher", "in": "query", "required": False,
      "schema": {"type": "string", "maxLength": articles_service.MAX_PUBLISHER_LENGTH},
      "description": "Only this publisher's articles (exact)."},
@@ -151,7 +154,7 @@ def create_article():  # type: ignore[no-untyped-def]
 
 
 @api_route(api, "/articles", "GET", summary="Articles the caller may see, newest first",
-           query=PAGING + SEARCH + STATUS + LIST_FILTERS,
+           query=PAGING + STATUS + LIST_FILTERS,
            responses={200: ("A page of articles", ArticleList), 401: E401, 422: E422})
 def list_articles():  # type: ignore[no-untyped-def]
     limit, cursor = paging()

@@ -89,7 +89,6 @@ def render_list(status: int = 200, **extra: Any):  # type: ignore[no-untyped-def
     context = {"page": result, "form": form, "errors": errors, "query": query,
                "sorted_query": sorted_query, "order": order, "paged": order.after is not None,
                "tags": TAGS, "statuses": articles_service.LIST_STATUSES,
-               "sorts": articles_service.LIST_SORTS,
                "reviewers": (users_service.active_reviewer_names(db.session)
                              if can_assign else []),
                "bulk_errors": {}, "bulk_form": {}, "bulk_done": None, "fragment": False}

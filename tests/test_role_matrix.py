@@ -51,6 +51,10 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
     ("/evidence/<int:evidence_id>/delete", "POST"): ({}, expect(302, 302, 404, 403, 403)),
     ("/articles/<int:article_id>/assignments", "POST"): (
         {"data": {"reviewer": "omar"}}, expect(302, 403, 404, 302, 302)),
+    # The version is not the current one: those who may edit get 409 (tests/test_metadata.py
+    # covers the edit itself).
+    ("/articles/<int:article_id>/metadata", "POST"): (
+        {"data": {"title": "Renamed", "version": "stale"}}, expect(302, 403, 404, 409, 409)),
     ("/articles/<int:article_id>/submit", "POST"): (
         {"data": {"confirm": "yes", "count": 1}}, expect(302, 302, 404, 404, 404)),
     ("/vendor/<name>", "GET"): ({"name": "htmx.min.js"}, expect(200, 200, 200, 200, 200)),
@@ -80,6 +84,8 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
         {"json": {"title": "New", "body": "A new text."}}, expect(401, 403, 403, 201, 201)),
     ("/api/v1/articles", "GET"): ({}, expect(401, 200, 200, 200, 200)),
     ("/api/v1/articles/<int:article_id>", "GET"): ({}, expect(401, 200, 404, 200, 200)),
+    ("/api/v1/articles/<int:article_id>", "PATCH"): (
+        {"json": {"title": "Renamed", "version": "stale"}}, expect(401, 403, 404, 409, 409)),
     ("/api/v1/articles/<int:article_id>/assertions", "POST"): (
         {"json": NEW_SPAN}, expect(401, 201, 404, 403, 403)),
     ("/api/v1/articles/<int:article_id>/assertions", "GET"): (

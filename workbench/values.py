@@ -8,6 +8,7 @@ error, a page shows the message beside the field.
 from __future__ import annotations
 
 import re
+from datetime import date
 from urllib.parse import urlsplit
 
 from .config import MAX_INT, MAX_URL_LENGTH
@@ -99,6 +100,24 @@ def parse_line(raw: object, field: str, *, maximum: int, required: bool = True,
     return text
 
 
+# A calendar date as people and <input type="date"> write it: ASCII digits only (fromisoformat
+# alone also takes "20261130" and week dates such as "2026-W01-1").
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def parse_date(raw: object, field: str) -> date | None:
+    """A date written 2026-11-30 (a real day of the calendar); missing or empty means None."""
+    if raw is None or (isinstance(raw, str) and not raw.strip(" \t")):
+        return None
+    text = raw.strip(" \t") if isinstance(raw, str) else ""
+    try:
+        if not _ISO_DATE.fullmatch(text):
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueProblem("A date is written 2026-11-30 (year, month, day).", field) from None
+
+
 def int_or_default(raw: object, default: int | None, *, minimum: int = 0,
                    maximum: int = MAX_INT) -> int | None:
     """For navigation parameters no form field carries (a page's ``before`` cursor, ``cards``,
@@ -107,6 +126,21 @@ def int_or_default(raw: object, default: int | None, *, minimum: int = 0,
         return parse_int(raw, "value", minimum=minimum, maximum=maximum)
     except ValueProblem:
         return default
+
+
+MAX_LANGUAGE_LENGTH = 35
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
+
+
+def parse_language(raw: object, field: str = "language") -> str | None:
+    """A BCP 47 language tag such as ``en`` or ``ar-MA`` (ASCII letters and digits only);
+    missing or empty means None."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    text = raw.strip() if isinstance(raw, str) else ""
+    if len(text) > MAX_LANGUAGE_LENGTH or not _LANGUAGE_TAG.fullmatch(text):
+        raise ValueProblem("Language must be a language tag such as 'en' or 'ar-MA'.", field)
+    return text
 
 
 MAX_REASON_LENGTH = 1000

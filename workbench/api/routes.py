@@ -8,7 +8,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..config import DEFAULT_PAGE_SIZE, MAX_INT, MAX_PAGE_SIZE
 from ..db import db, read_phase
-from ..models import User
+from ..models import TAGS, User
 from ..services import articles as articles_service
 from ..services import assertions as assertions_service
 from ..services import assignments as assignments_service
@@ -18,11 +18,11 @@ from ..services import verdicts as verdicts_service
 from ..services import users as users_service
 from ..services.errors import NotFound, UnsupportedMediaType, ValidationFailed, WorkbenchError
 from ..services.policy import project_access, require
-from ..values import ValueProblem, parse_int, parse_optional_int
+from ..values import MAX_LANGUAGE_LENGTH, ValueProblem, parse_int, parse_optional_int
 from . import api
 from .errors import error_body, from_pydantic
 from .registry import PUBLIC_ENDPOINTS, api_route
-from .schemas import (ArticleIn, ArticleList, ArticleOut, AssertionIn, AssertionList, AssertionOut,
+from .schemas import (ArticleIn, ArticleList, ArticleOut, ArticlePatch, AssertionIn, AssertionList, AssertionOut,
                       AssertionPatch, AssignmentIn, AssignmentList, AssignmentOut, AuditList,
                       BulkAssignmentIn, ConflictOut, ConsensusOut, DecisionIn, DecisionOut,
                       ErrorOut, EvidenceIn, EvidenceOut,
@@ -45,6 +45,29 @@ STATUS = [{"name": "status", "in": "query", "required": False,
            "schema": {"type": "string", "enum": list(articles_service.LIST_STATUSES)},
            "description": "Reviewers: their own assignment (open, submitted). Supervisors: "
                           "unassigned, open (someone still at work), submitted (all done)."}]
+
+# The article list's filters (``articles.parse_filters``), as the page offers them.
+LIST_FILTERS = [
+    {"name": "q", "in": "query", "required": False,
+     "schema": {"type": "string", "maxLength": articles_service.MAX_SEARCH_LENGTH},
+     "description": "Full-text search over titles and bodies."},
+    {"name": "publisher", "in": "query", "required": False,
+     "schema": {"type": "string", "maxLength": articles_service.MAX_PUBLISHER_LENGTH},
+     "description": "Only this publisher's articles (exact)."},
+    {"name": "language", "in": "query", "required": False,
+     "schema": {"type": "string", "maxLength": MAX_LANGUAGE_LENGTH, "examples": ["en", "ar-MA"]},
+     "description": "Only articles in this language (a language tag, exact)."},
+    {"name": "published_from", "in": "query", "required": False,
+     "schema": {"type": "string", "format": "date"},
+     "description": "Published on or after this day (2026-11-30)."},
+    {"name": "published_to", "in": "query", "required": False,
+     "schema": {"type": "string", "format": "date"},
+     "description": "Published on or before this day."},
+    {"name": "tag", "in": "query", "required": False,
+     "schema": {"type": "string", "enum": list(TAGS)},
+     "description": "Has at least one assertion with this tag among those the list counts "
+                    "for the caller (reviewers: their own)."},
+]
 
 E400 = ("Invalid JSON or UTF-8", ErrorOut)
 E401 = ("Missing or invalid bearer token", ErrorOut)
@@ -124,20 +147,23 @@ def create_article():  # type: ignore[no-untyped-def]
     require(project_access(user), "can_add_articles")
     data = parse_body(ArticleIn)
     article = articles_service.create_article(db.session, actor=user, **data.model_dump())
-    response = jsonify(articles_service.article_dict(article))
+    response = jsonify(article_out(article))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_article", article_id=article.id)
     return response
 
 
 @api_route(api, "/articles", "GET", summary="Articles the caller may see, newest first",
-           query=PAGING + SEARCH + STATUS,
+           query=PAGING + STATUS + LIST_FILTERS,
            responses={200: ("A page of articles", ArticleList), 401: E401, 422: E422})
 def list_articles():  # type: ignore[no-untyped-def]
     limit, cursor = paging()
-    result = articles_service.list_articles(db.session, caller(), search=request.args.get("q"),
-                                            before_id=cursor, limit=limit,
-                                            status=request.args.get("status") or None)
+    filters, errors = articles_service.parse_filters(request.args)
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise ValidationFailed(message, field)
+    result = articles_service.list_articles(db.session, caller(), filters=filters,
+                                            before_id=cursor, limit=limit)
     items = [articles_service.summary_dict(a) for a in result.items]
     return jsonify(page(items, result.next_cursor))
 
@@ -146,7 +172,26 @@ def list_articles():  # type: ignore[no-untyped-def]
            responses={200: ("The article", ArticleOut), 401: E401, 404: E404})
 def get_article(article_id: int):  # type: ignore[no-untyped-def]
     article, _ = articles_service.get_article_for(db.session, caller(), article_id)
-    return jsonify(articles_service.article_dict(article))
+    return jsonify(article_out(article))
+
+
+@api_route(api, "/articles/<int:article_id>", "PATCH",
+           summary="Change an article's metadata (supervisor or admin); name the version you "
+                   "read. The body text is not editable.", request=ArticlePatch,
+           responses={200: ("The article with its new metadata", ArticleOut), 400: E400,
+                      401: E401, 403: E403, 404: E404, 409: E409, 422: E422})
+def update_article(article_id: int):  # type: ignore[no-untyped-def]
+    data = parse_body(ArticlePatch).model_dump(exclude_unset=True)
+    version = data.pop("version")
+    article = articles_service.update_metadata(db.session, caller(), article_id,
+                                               version=version, **data)
+    return jsonify(article_out(article))
+
+
+def article_out(article: Any) -> dict[str, Any]:
+    """``article_dict`` with the version of its metadata (what PATCH checks)."""
+    return {**articles_service.article_dict(article),
+            "version": articles_service.metadata_version(article)}
 
 
 # -- Assertions ---------------------------------------------------------------------------------

@@ -45,6 +45,18 @@ class ArticleIn(Strict):
                                     examples=["en", "ar"])
 
 
+class ArticlePatch(Strict):
+    version: str = Field(min_length=1, max_length=64,
+                         description="The article's `version` as you read it; a stale one "
+                                     "gets 409 with the current values.")
+    title: Optional[str] = Field(default=None, min_length=1, max_length=MAX_TITLE_LENGTH)
+    source_url: Optional[str] = Field(default=None, max_length=MAX_URL_LENGTH)
+    publisher: Optional[str] = Field(default=None, max_length=MAX_PUBLISHER_LENGTH)
+    published_at: Optional[date] = None
+    language: Optional[str] = Field(default=None, max_length=MAX_LANGUAGE_LENGTH,
+                                    examples=["en", "ar"])
+
+
 class EvidenceIn(Strict):
     url: str = Field(description=f"http or https, at most {MAX_URL_LENGTH} characters; "
                                  "never fetched.")
@@ -183,6 +195,7 @@ class ArticleSummaryOut(BaseModel):
     publisher: Optional[str]
     source_url: Optional[str]
     language: Optional[str]
+    published_at: Optional[str]
     created_at: str
     tag_counts: dict[str, int]
     reviewers: int
@@ -198,6 +211,8 @@ class ArticleOut(BaseModel):
     language: Optional[str]
     content_hash: str
     created_at: str
+    version: str = Field(description="Of the metadata (title to language); send it back to "
+                                     "PATCH them.")
 
 
 class AssignmentOut(BaseModel):
@@ -324,7 +339,7 @@ class ProgressOut(BaseModel):
     reviewers: list[ReviewerProgressOut]
 
 
-REQUEST_MODELS = [ArticleIn, EvidenceIn, AssertionIn, AssertionPatch, AssignmentIn,
+REQUEST_MODELS = [ArticleIn, ArticlePatch, EvidenceIn, AssertionIn, AssertionPatch, AssignmentIn,
                   BulkAssignmentIn, ReasonIn, DecisionIn, VerdictIn, RatingIn]
 RESPONSE_MODELS = [ErrorOut, ConflictOut, EvidenceOut, AssertionOut, ArticleSummaryOut, ArticleOut,
                    AssignmentOut, ArticleList, AssertionList, AssignmentList, AuditEventOut,

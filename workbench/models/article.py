@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Optional
 
-from sqlalchemy import String, Text
+from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
@@ -16,6 +16,14 @@ class Article(Base):
     """A news article; ``body`` is canonical (NFC, ``\\n`` line ends) and every offset counts its code points."""
 
     __tablename__ = "articles"
+    # The list's orders and filters page along these (migration 0007); the published date's
+    # order has an expression index of its own there, not modelled here.
+    __table_args__ = (
+        Index("ix_articles_title_id", "title", "id"),
+        Index("ix_articles_publisher_id", "publisher", "id"),
+        Index("ix_articles_publisher_title_id", "publisher", "title", "id"),
+        Index("ix_articles_language_id", "language", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(500))

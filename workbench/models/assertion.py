@@ -38,6 +38,7 @@ class Assertion(Base):
         CheckConstraint(f"tag IN {TAGS}", name="tag"),
         CheckConstraint("start_offset >= 0 AND end_offset > start_offset", name="span"),
         Index("ix_assertions_article_reviewer", "article_id", "reviewer_id"),
+        Index("ix_assertions_tag_article", "tag", "article_id"),  # the list's tag filter (0007)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

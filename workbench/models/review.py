@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .article import Article
@@ -28,6 +28,8 @@ class Assignment(Base):
     __table_args__ = (
         UniqueConstraint("article_id", "reviewer_id", name="uq_assignments_article_reviewer"),
         CheckConstraint(f"status IN {ASSIGNMENT_STATUSES}", name="status"),
+        # A reviewer's article list, in article order (0007).
+        Index("ix_assignments_reviewer_article", "reviewer_id", "article_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

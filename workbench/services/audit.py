@@ -166,6 +166,8 @@ def describe(event: AuditEvent) -> str:
         return f"evidence {data['url']}" + (f" ({data['stance']})" if data.get("stance") else "")
     if kind == "api_token" and data.get("user"):
         return f"token “{data.get('label') or data.get('prefix', '')}” of {data['user']}"
+    if kind == "article" and data.get("title"):
+        return f"article “{data['title']}”"
     if kind == "verdict" and data.get("rating"):
         return f"verdict “{data['rating']}”"
     return f"{kind} {event.entity_id}" if event.entity_id is not None else kind

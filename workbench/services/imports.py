@@ -62,12 +62,12 @@ from ..models import (DECISIONS, ROLES, TAGS, VERDICT_STATES, Adjudication, Asse
                       AssertionRating, Assignment, User, Verdict, utcnow)
 from ..models.review import ASSIGNMENT_STATUSES
 from ..text import SpanError, canonicalize, check_span, content_hash, parse_seed_text
-from ..values import parse_http_url, parse_line, parse_reason
+from ..values import ValueProblem, parse_http_url, parse_language, parse_line, parse_reason
 from . import audit
 from . import verdicts as verdicts_service
 from . import users as users_service
-from .articles import (LANGUAGE_TAG, MAX_LANGUAGE_LENGTH, MAX_PUBLISHER_LENGTH, MAX_TITLE_LENGTH,
-                       ArticleDraft, insert_articles, stored_articles)
+from .articles import (MAX_PUBLISHER_LENGTH, MAX_TITLE_LENGTH, ArticleDraft, insert_articles,
+                       stored_articles)
 from .assertions import (EvidenceInput, Guard, NewAssertion, insert_assertions, validate_evidence,
                          validate_note, validate_tag)
 from .errors import ValidationFailed, WorkbenchError
@@ -746,10 +746,10 @@ def _checked_article(plan: Plan, origin: tuple[str, int],
     source_url = record.get("source_url") or None
     if source_url is not None:
         _collected(plan, origin, lambda: parse_http_url(source_url, "source_url"))
-    language = record.get("language")
-    if language is not None and (not isinstance(language, str)
-                                 or len(language) > MAX_LANGUAGE_LENGTH
-                                 or not LANGUAGE_TAG.fullmatch(language)):
+    try:
+        language = parse_language(record.get("language"))
+    except ValueProblem:
+        language = None
         plan.problem(origin, "language", "must be a language tag such as 'en' or 'ar-MA'")
     published = _published(plan, origin, record.get("published_at"))
     if len(plan.problems) > before:

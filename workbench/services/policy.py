@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
-from ..models import Assignment, AssignmentStatus, Role, Setting, User
+from ..models import Assertion, Assignment, AssignmentStatus, Role, Setting, User
 from .errors import Forbidden, NotFound
 
 REVEAL_AFTER_SUBMIT = "reveal_after_submit"
@@ -56,6 +56,7 @@ class ProjectAccess:
     can_see_all_articles: bool
     can_review: bool
     can_add_articles: bool
+    can_edit_metadata: bool
     can_assign: bool
     can_adjudicate: bool
     can_write_verdict: bool
@@ -73,10 +74,21 @@ def project_access(user: User | None) -> ProjectAccess:
     administers = role == Role.admin.value
     return ProjectAccess(
         can_see_all_articles=supervises, can_review=role == Role.reviewer.value,
-        can_add_articles=supervises, can_assign=supervises,
+        can_add_articles=supervises, can_edit_metadata=supervises, can_assign=supervises,
         can_adjudicate=supervises, can_write_verdict=supervises, can_export=supervises,
         can_read_audit=supervises, can_manage_users=administers,
         can_manage_settings=administers, can_manage_all_tokens=administers)
+
+
+def listed_assertions(user: User) -> ColumnElement[bool]:
+    """Which assertions the article list counts and filters on for ``user`` (SQL over
+    ``Assertion``): every reviewer's work for those who see all articles, else the user's own
+    alone. Never more than ``article_access`` reveals (blind review): the list does not show
+    what "reveal after submit" shows on the article page, so its counts and its tag filter
+    never disagree."""
+    mine_only = not project_access(user).can_see_all_articles
+    reviewers_work = Assertion.consensus.is_(False)
+    return and_(reviewers_work, Assertion.reviewer_id == user.id) if mine_only else reviewers_work
 
 
 # -- One article ---------------------------------------------------------------------------------
@@ -88,6 +100,7 @@ class ArticleAccess:
     can_see: bool
     can_annotate: bool
     can_assign: bool
+    can_edit_metadata: bool
     can_adjudicate: bool
     can_write_verdict: bool
     can_export: bool
@@ -103,6 +116,7 @@ class ArticleAccess:
 
 
 NO_ACCESS = ArticleAccess(can_see=False, can_annotate=False, can_assign=False,
+                          can_edit_metadata=False,
                           can_adjudicate=False, can_write_verdict=False, can_export=False,
                           visible_reviewers=frozenset(), assignment_status=None)
 
@@ -114,6 +128,7 @@ def article_access(session: Session, user: User, article_id: int,
     project = project_access(user)
     if project.can_see_all_articles:
         return ArticleAccess(can_see=True, can_annotate=False, can_assign=project.can_assign,
+                             can_edit_metadata=project.can_edit_metadata,
                              can_adjudicate=project.can_adjudicate,
                              can_write_verdict=project.can_write_verdict,
                              can_export=project.can_export, visible_reviewers=None,
@@ -133,6 +148,7 @@ def article_access(session: Session, user: User, article_id: int,
             Assignment.article_id == article_id,
             Assignment.status == AssignmentStatus.submitted.value)))
     return ArticleAccess(can_see=True, can_annotate=not submitted, can_assign=False,
+                         can_edit_metadata=False,
                          can_adjudicate=False, can_write_verdict=False, can_export=False,
                          visible_reviewers=visible, assignment_status=assignment_status)
 
@@ -143,6 +159,7 @@ def article_access(session: Session, user: User, article_id: int,
 _REFUSALS: dict[str, tuple[str, str]] = {
     "can_annotate": ("Only the reviewers assigned to an article annotate it.", "not_assigned"),
     "can_assign": ("Only supervisors assign articles.", "forbidden"),
+    "can_edit_metadata": ("Only supervisors edit an article's details.", "forbidden"),
     "can_adjudicate": ("Only supervisors settle the consensus.", "forbidden"),
     "can_write_verdict": ("Only supervisors write verdicts.", "forbidden"),
     "can_export": ("Only supervisors export.", "forbidden"),

@@ -3,18 +3,17 @@ exports: the verdict, the assertions it rests on (the consensus set, or, where t
 the reviewers' work, said so), their ratings and evidence, and the figures a reader wants."""
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, and_, case, cast, extract, func, or_, select
+from sqlalchemy import ColumnElement, Float, case, cast, extract, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..claimreview import RatedClaim, claim_reviews
 from ..models import (TAGS, Article, Assertion, AssertionRating, Assignment, User, Verdict,
                       utcnow)
+from . import keyset
 from .policy import (PUBLISHER_NAME, PUBLISHER_URL, RATING_SCALE, SHOW_REVIEWER_NAMES,
                      get_setting)
 
@@ -139,67 +138,33 @@ class ProjectRow:
                 self.verdict or "", self.state or ""]
 
 
-# The orders the project report offers: each a key that is never NULL (a missing value sorts
-# as the lowest), with the article id breaking ties so that keyset paging stays exact.
-SORTS = ("added", "title", "published", "share", "verdict", "state")
+# The orders the project report offers, each with the kind of key its cursor carries
+# (``keyset``: keys never NULL, the article id breaking ties).
+SORT_KINDS = {"added": "id", "title": "text", "published": "date", "share": "share",
+              "verdict": "text", "state": "text"}
+SORTS = tuple(SORT_KINDS)
 DEFAULT_SORT = ("added", "desc")
 NO_DATE = date(1, 1, 1)
 
 
-@dataclass(frozen=True, slots=True)
-class ProjectOrder:
+@dataclass(frozen=True)
+class ProjectOrder(keyset.Order):
     """A sort of the project report and, past the first page, where the last one ended."""
 
     sort: str = DEFAULT_SORT[0]
     direction: str = DEFAULT_SORT[1]
-    after: tuple[Any, int] | None = None  # (key, article id) of the last row shown
 
     def cursor(self, row: ProjectRow) -> str:
         """An opaque token for the page after ``row``."""
-        key = _sort_value(self.sort, row)
-        if isinstance(key, date):
-            key = key.isoformat()
-        raw = json.dumps([self.sort, self.direction, key, row.id], separators=(",", ":"))
-        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+        return self.token(_sort_value(self.sort, row), row.id)
 
 
 def project_order(sort: object, direction: object, cursor: object) -> ProjectOrder:
     """The order a request asks for; anything unknown falls back to the default, and a cursor
     that does not belong to this order (or is not one) starts from the first page."""
-    if sort not in SORTS:
-        sort, direction = DEFAULT_SORT
-    if direction not in ("asc", "desc"):
-        direction = DEFAULT_SORT[1] if sort == DEFAULT_SORT[0] else "asc"
-    return ProjectOrder(str(sort), str(direction), _parse_cursor(cursor, sort, direction))
-
-
-def _parse_cursor(cursor: object, sort: object, direction: object) -> tuple[Any, int] | None:
-    if not isinstance(cursor, str) or not cursor or len(cursor) > 2000:
-        return None
-    try:
-        decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        cursor_sort, cursor_direction, key, article_id = decoded
-    except (ValueError, TypeError, RecursionError):  # not base64, not JSON, not four items
-        return None
-    if (cursor_sort, cursor_direction) != (sort, direction) or type(article_id) is not int \
-            or not 0 < article_id < 2**63:
-        return None
-    try:
-        if sort == "added":
-            key = article_id
-        elif sort == "share":
-            if type(key) not in (int, float) or not -1 <= key <= 1:
-                return None
-            key = float(key)
-        elif sort == "published":
-            key = date.fromisoformat(key)
-        elif not isinstance(key, str) or len(key) > 1000 or "\x00" in key:
-            return None
-        else:
-            key.encode("utf-8")  # a lone surrogate is no title
-    except (ValueError, TypeError):
-        return None
-    return key, article_id
+    sort, direction = keyset.pick_order(sort, direction, sorts=SORT_KINDS, default=DEFAULT_SORT)
+    return ProjectOrder(sort, direction, keyset.decode(cursor, sort, direction,
+                                                       SORT_KINDS[sort]))
 
 
 def _sort_value(sort: str, row: ProjectRow) -> Any:
@@ -237,7 +202,7 @@ def project_page(session: Session, user: Any, *, search: str | None, status: str
                  order: ProjectOrder = ProjectOrder(), limit: int) -> tuple[list[ProjectRow], str | None]:
     """One keyset page of the project report in ``order``, with the article list's search and
     filters; and the cursor of the next page (None on the last)."""
-    from .articles import ArticleSummary, fill_counts, visible_articles
+    from .articles import ArticleFilters, ArticleSummary, fill_counts, visible_articles
 
     # Only the share sort needs every article's counts; the others count the page's alone.
     by_share = order.sort == "share"
@@ -247,24 +212,10 @@ def project_page(session: Session, user: Any, *, search: str | None, status: str
     if by_share:
         stmt = stmt.outerjoin(counts, counts.c.article_id == Article.id)
     stmt = stmt.outerjoin(Verdict, Verdict.article_id == Article.id)
-    stmt = visible_articles(session, user, stmt, search=search, status=status)
+    stmt = visible_articles(session, user, stmt, ArticleFilters(search=search, status=status))
     if stmt is None:
         return [], None
-    key = _sort_key(order.sort, counts)
-    descending = order.direction == "desc"
-    if order.after is not None:
-        value, last_id = order.after
-        if order.sort == "added":
-            stmt = stmt.where(Article.id < last_id if descending else Article.id > last_id)
-        elif descending:
-            stmt = stmt.where(or_(key < value, and_(key == value, Article.id < last_id)))
-        else:
-            stmt = stmt.where(or_(key > value, and_(key == value, Article.id > last_id)))
-    if order.sort == "added":
-        stmt = stmt.order_by(Article.id.desc() if descending else Article.id.asc())
-    else:
-        stmt = stmt.order_by(*((key.desc(), Article.id.desc()) if descending
-                               else (key.asc(), Article.id.asc())))
+    stmt = keyset.apply(stmt, order, _sort_key(order.sort, counts), Article.id)
     found = session.execute(stmt.limit(limit + 1)).all()
     page_counts = {r.article_id: r for r in session.execute(
         select(report_counts([r.id for r in found[:limit]])))} if found else {}
@@ -316,7 +267,7 @@ def unsourced_by_publisher(session: Session, user: Any, *, search: str | None,
     (``Article.published_at``), one series for each of the ``top`` publishers with most dated
     articles and one for the rest; over the articles the project report's search and filters
     pick, counting the same assertions as its rows (``report_counts``)."""
-    from .articles import visible_articles
+    from .articles import ArticleFilters, visible_articles
 
     counts = report_counts()
     year = extract("year", Article.published_at)
@@ -328,10 +279,10 @@ def unsourced_by_publisher(session: Session, user: Any, *, search: str | None,
             .outerjoin(counts, counts.c.article_id == Article.id)
             .where(Article.published_at.is_not(None))
             .group_by(Article.publisher, year, month))
-    stmt = visible_articles(session, user, stmt, search=search, status=status)
+    stmt = visible_articles(session, user, stmt, ArticleFilters(search=search, status=status))
     undated_stmt = visible_articles(
         session, user, select(func.count(Article.id)).where(Article.published_at.is_(None)),
-        search=search, status=status)
+        ArticleFilters(search=search, status=status))
     if stmt is None or undated_stmt is None:
         return ShareOverTime([], [], {}, 0, 0)
     cells: dict[str, dict[str, list[int]]] = {}

@@ -68,21 +68,35 @@ def article_list():  # type: ignore[no-untyped-def]
 
 
 def render_list(status: int = 200, **extra: Any):  # type: ignore[no-untyped-def]
-    search = request.args.get("q", "").strip()
-    before = int_or_default(request.args.get("before"), None, minimum=1)
-    state = request.args.get("status", "")
-    state = state if state in articles_service.LIST_STATUSES else ""
-    result = articles_service.list_articles(db.session, me(), search=search or None,
-                                            before_id=before, limit=LIST_PAGE_SIZE,
-                                            status=state or None)
+    """The list with the request's filters and order; a bad filter gets its message beside
+    its field and no articles (articles filtered by less than asked would read as results)."""
+    filters, errors = articles_service.parse_filters(request.args)
+    order, order_errors = articles_service.parse_order(request.args)
+    errors.update(order_errors)
+    if errors:
+        result = articles_service.ArticlePage([], None)
+        status = 422 if status < 400 else status
+    else:
+        result = articles_service.list_articles(db.session, me(), filters=filters, order=order,
+                                                limit=LIST_PAGE_SIZE)
+    # The filters as given, to fill the form and carry into links (sort headers, pages).
+    form = {name: request.args.get(name, "").strip()
+            for name in (*articles_service.FILTER_PARAMETERS, "sort", "order")}
+    query = {name: value for name, value in form.items()
+             if value and name in articles_service.FILTER_PARAMETERS}
+    sorted_query = dict(query)
+    if (order.sort, order.direction) != articles_service.DEFAULT_LIST_SORT:
+        sorted_query.update(sort=order.sort, order=order.direction)
     can_assign = project_access(me()).can_assign
-    context = {"page": result, "search": search, "before": before, "tags": TAGS,
-               "status": state, "statuses": articles_service.LIST_STATUSES,
+    context = {"page": result, "form": form, "errors": errors, "query": query,
+               "sorted_query": sorted_query, "order": order, "paged": order.after is not None,
+               "tags": TAGS, "statuses": articles_service.LIST_STATUSES,
                "reviewers": (users_service.active_reviewer_names(db.session)
                              if can_assign else []),
-               "bulk_errors": {}, "bulk_form": {}, "bulk_done": None}
+               "bulk_errors": {}, "bulk_form": {}, "bulk_done": None, "fragment": False}
     context.update(extra)
     if is_fragment_request() and request.method == "GET":
+        context["fragment"] = True
         return render_block("articles/list.html", "results", **context), status
     return render_template("articles/list.html", **context), status
 
@@ -131,6 +145,11 @@ def workspace_context(article_id: int, focus: str | None = None,
                           if access.can_write_verdict else []),
         "verdict_errors": {},
         "verdict_form": {},
+        "metadata_values": articles_service.metadata_dict(article),
+        "metadata_version": articles_service.metadata_version(article),
+        "metadata_errors": {},
+        "metadata_form": None,
+        "metadata_saved": False,
         "CARD_PAGE_SIZE": CARD_PAGE_SIZE,
         "EVIDENCE_FILTERS": EVIDENCE_FILTERS,
     }
@@ -337,6 +356,27 @@ def add_evidence(assertion_id: int):  # type: ignore[no-untyped-def]
 def delete_evidence(evidence_id: int):  # type: ignore[no-untyped-def]
     assertion = assertions_service.delete_evidence(db.session, me(), evidence_id)
     return after_change(assertion.article_id, focus=f"assertion-{assertion.id}")
+
+
+@bp.route("/articles/<int:article_id>/metadata", methods=["POST"])
+@login_required
+def edit_metadata(article_id: int):  # type: ignore[no-untyped-def]
+    """The details form: a message beside the field and nothing written when a value is bad;
+    the current values when someone changed them meanwhile (the version is stale)."""
+    fields = {name: request.form.get(name, "") for name in articles_service.METADATA_FIELDS}
+    try:
+        articles_service.update_metadata(db.session, me(), article_id,
+                                         version=request.form.get("version", ""), **fields)
+    except ValidationFailed as error:
+        return render_workspace(article_id, 422, focus="article-details", metadata_form=fields,
+                                metadata_errors={error.field or "form": error.message})
+    except Conflict as error:
+        return render_workspace(article_id, 409, focus="article-details",
+                                metadata_errors={"form": error.message})
+    if is_fragment_request():
+        db.finish_writes()
+        return render_workspace(article_id, focus="article-details", metadata_saved=True)
+    return after_change(article_id, focus="article-details")
 
 
 @bp.route("/articles/<int:article_id>/assignments", methods=["POST"])

@@ -2,7 +2,6 @@
 saved HTML file; preview the canonical text, then save."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
@@ -13,6 +12,7 @@ from ..exchange.documents import Draft, UnreadableDocument, draft_from_upload
 from ..services import articles as articles_service
 from ..services.errors import Conflict, PayloadTooLarge, ValidationFailed
 from ..text import canonicalize
+from ..values import parse_date
 from .articles import me
 from .guards import requires
 
@@ -54,7 +54,7 @@ def new_article():  # type: ignore[no-untyped-def]
                 article = articles_service.create_article(
                     db.session, actor=me(), title=form["title"], body=form["body"],
                     source_url=form["source_url"] or None, publisher=form["publisher"] or None,
-                    published_at=_parse_date(form["published_at"]),
+                    published_at=parse_date(form["published_at"], "published_at"),
                     language=form["language"] or None)
             except Conflict as error:
                 existing = url_for("articles.article_detail", article_id=error.current["id"])
@@ -71,13 +71,3 @@ def new_article():  # type: ignore[no-untyped-def]
         status = 409
     return render_template("articles/new.html", form=form, errors=errors, preview=preview,
                            author=author), status
-
-
-def _parse_date(raw: str) -> date | None:
-    raw = raw.strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationFailed("A date is written 2026-11-30.", "published_at") from None

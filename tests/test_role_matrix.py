@@ -49,6 +49,9 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
         {"data": {"url": "https://example.org/e", "stance": "supports"}},
         expect(302, 302, 404, 403, 403)),
     ("/evidence/<int:evidence_id>/delete", "POST"): ({}, expect(302, 302, 404, 403, 403)),
+    # Nothing of the scenario's was deleted, so there is nothing to undo (tests/test_undo.py).
+    ("/assertions/<int:assertion_id>/restore", "POST"): ({}, expect(302, 404, 404, 404, 404)),
+    ("/evidence/<int:evidence_id>/restore", "POST"): ({}, expect(302, 404, 404, 404, 404)),
     ("/articles/<int:article_id>/assignments", "POST"): (
         {"data": {"reviewer": "omar"}}, expect(302, 403, 404, 302, 302)),
     ("/articles/<int:article_id>/submit", "POST"): (

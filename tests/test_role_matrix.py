@@ -73,7 +73,8 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
         {"data": {"active": "0"}}, expect(302, 404, 404, 404, 302)),
     ("/tokens", "GET"): ({}, expect(302, 200, 200, 200, 200)),
     ("/tokens", "POST"): ({"data": {"label": "script"}}, expect(302, 200, 200, 200, 200)),
-    ("/tokens/<int:token_id>/revoke", "POST"): ({}, expect(302, 302, 404, 404, 302)),
+    ("/tokens/<int:token_id>/revoke", "POST"): (
+        {"data": {"confirm": "yes"}}, expect(302, 302, 404, 404, 302)),
     ("/admin/settings", "GET"): ({}, expect(302, 404, 404, 404, 200)),
     ("/admin/settings", "POST"): (
         {"data": {"reveal_after_submit": "on"}}, expect(302, 404, 404, 404, 200)),

@@ -5,27 +5,15 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select, update
 
 from workbench.db import db
 from workbench.models import Assertion, AuditEvent, Evidence, utcnow
 
-BODY = "The minister said prices doubled. Critics call it absurd!\nIt was 3.5 times worse 😀."
+# The article page's own fixtures: an article, and rita assigned to it on its page.
+from tests.test_pages import BODY, article_id, rita  # noqa: F401
+
 PHRASE = "prices doubled"
-
-
-@pytest.fixture
-def article_id(factory):
-    return factory.article(body=BODY, title="Prices")
-
-
-@pytest.fixture
-def rita(page_as, factory, article_id):
-    client = page_as("rita")
-    factory.assign(article_id, "rita")
-    client.refresh_csrf(f"/articles/{article_id}")
-    return client
 
 
 def save(client, article_id, phrase=PHRASE, tag="unsourced", note="My note"):

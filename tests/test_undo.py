@@ -154,11 +154,46 @@ def test_no_undo_after_the_window(app, rita, factory, article_id):
     assert factory.count(Assertion) == 0
 
 
-def test_nothing_to_undo_is_404(rita, article_id):
+def test_nothing_to_undo(rita, page_as, factory, article_id):
     assertion_id = save(rita, article_id)
-    assert rita.post(f"/assertions/{assertion_id}/restore").status_code == 404  # not deleted
+    response = rita.post(f"/assertions/{assertion_id}/restore", htmx=True)
+    assert response.status_code == 409
+    assert "This assertion is not deleted" in response.get_data(as_text=True)
     assert rita.post("/assertions/987654/restore").status_code == 404
     assert rita.post("/evidence/987654/restore").status_code == 404
+    omar = page_as("omar")  # blind review: another reviewer does not learn it exists
+    omar.refresh_csrf("/tokens")
+    assert omar.post(f"/assertions/{assertion_id}/restore").status_code == 404
+    assert factory.audited("assertion.restore") == 0
+
+
+def test_the_api_undoes_a_delete_too(api_as, factory):
+    from tests.conftest import ApiClient
+
+    rita = api_as("rita")
+    article_id = factory.article(body=BODY, title="Prices")
+    factory.assign(article_id, "rita")
+    start = BODY.index(PHRASE)
+    created = rita.post(f"/articles/{article_id}/assertions", json={
+        "start": start, "end": start + len(PHRASE), "quote": PHRASE, "tag": "opinion",
+        "evidence": [{"url": "https://example.org/a", "stance": "supports"},
+                     {"url": "https://example.org/b", "stance": "context"}]}).json
+    first, second = created["evidence"]
+    assert rita.delete(f"/evidence/{first['id']}").status_code == 204
+    assert rita.delete(f"/assertions/{created['id']}").status_code == 204
+    assert rita.get(f"/assertions/{created['id']}").status_code == 404
+    omar = ApiClient(factory.app.test_client(), factory.token(factory.user("omar")))
+    assert omar.post(f"/assertions/{created['id']}/restore").status_code == 404
+    back = rita.post(f"/assertions/{created['id']}/restore")
+    assert back.status_code == 201
+    assert back.json == {**created, "evidence": [second]}
+    assert rita.get(f"/assertions/{created['id']}").json == back.json
+    again = rita.post(f"/assertions/{created['id']}/restore")
+    assert again.status_code == 409 and again.json["error"]["code"] == "restored"
+    link = rita.post(f"/evidence/{first['id']}/restore")
+    assert link.status_code == 201 and link.json == first
+    assert rita.get(f"/assertions/{created['id']}").json == {**created,
+                                                             "evidence": [first, second]}
 
 
 def test_undo_after_removing_an_evidence_link(app, rita, factory, article_id):

@@ -22,7 +22,7 @@ from ..text import SpanError, check_span
 from . import audit
 from .assertions import (_ASSERTION_COLUMNS, _ONE_WRITER, DUPLICATE, _assertions, _assignments,
                          _audit_view, _Checked, _read_spans, _same_span_and_tag,
-                         get_assertion_for, new_assertion_dict)
+                         get_assertion_for, get_evidence_for, new_assertion_dict)
 from .errors import Conflict, Forbidden, NotFound, WorkbenchError
 from .policy import SUBMITTED, article_access, require
 
@@ -50,6 +50,7 @@ def _deleted(session: Session, user: User, kind: str, entity_id: int) -> Deleted
     """The user's delete of this row that Undo may restore now, else the refusal (404 for what
     they may not know of, 403 for what they may not change, 409 restored or too late)."""
     event: AuditEvent | None = audit.latest(session, f"{kind}.delete", kind, entity_id)
+    _refuse_live(session, user, kind, entity_id, undone=event is not None)
     if event is None or not event.before or event.article_id is None:
         raise NotFound(NOTHING_TO_UNDO[kind])
     record = event.before
@@ -73,17 +74,35 @@ def _deleted(session: Session, user: User, kind: str, entity_id: int) -> Deleted
                             code="not_owner")
         require(access, "can_annotate")
         label = record["title"] or record["url"]
-    # What a refusal points at: the card the row is (or would be) on.
     current = {"id": entity_id, "article_id": event.article_id,
                "assertion_id": entity_id if kind == ASSERTION else record["assertion_id"]}
-    model = Assertion if kind == ASSERTION else Evidence
-    if session.get(model, entity_id) is not None:
-        raise Conflict(f"This {'assertion' if kind == ASSERTION else 'evidence link'} is back "
-                       "already.", current=current, code="restored")
     if utcnow() - event.at > timedelta(seconds=UNDO_SECONDS):
         raise Conflict(f"Too late to undo: a delete can be undone for {UNDO_SECONDS // 60} "
                        "minutes.", current=current, code="undo_expired")
     return Deleted(kind, entity_id, event.article_id, label, record, event.at)
+
+
+def _refuse_live(session: Session, user: User, kind: str, entity_id: int, *,
+                 undone: bool) -> None:
+    """A row that is there has nothing to undo: 409 (it came back already, or was never
+    deleted) to whoever may see it, 404 to anyone else. Ids are never reused, so a row with
+    this id is the deleted one."""
+    if kind == ASSERTION:
+        if session.get(Assertion, entity_id) is None:
+            return
+        assertion, _ = get_assertion_for(session, user, entity_id)
+        name, article_id, assertion_id = "assertion", assertion.article_id, assertion.id
+    else:
+        if session.get(Evidence, entity_id) is None:
+            return
+        evidence = get_evidence_for(session, user, entity_id)
+        assertion, _ = get_assertion_for(session, user, evidence.assertion_id)
+        name, article_id, assertion_id = "evidence link", assertion.article_id, assertion.id
+    raise Conflict(f"This {name} is back already." if undone
+                   else f"This {name} is not deleted: there is nothing to undo.",
+                   current={"id": entity_id, "article_id": article_id,
+                            "assertion_id": assertion_id},
+                   code="restored" if undone else "not_deleted")
 
 
 def undoable(session: Session, user: User, kind: str, entity_id: int) -> Deleted | None:
@@ -162,16 +181,20 @@ def restore_assertion(session: Session, user: User, assertion_id: int) -> dict[s
     return restored
 
 
-def restore_evidence(session: Session, user: User, evidence_id: int) -> Assertion:
-    """Undo the user's removal of an evidence link from their assertion; returns the assertion."""
+def restore_evidence(session: Session, user: User,
+                     evidence_id: int) -> tuple[Assertion, dict[str, Any]]:
+    """Undo the user's removal of an evidence link from their assertion; returns the assertion
+    and the link (as ``evidence_dict`` shapes it)."""
     deleted = _deleted(session, user, EVIDENCE, evidence_id)
     assertion, _ = get_assertion_for(session, user, deleted.record["assertion_id"],
                                      for_change=True)
+    # Under the assertion's lock, so that two Undos at once put the link back once.
+    _refuse_live(session, user, EVIDENCE, evidence_id, undone=True)
     restored = _put_back_evidence(session, deleted.record)
     session.expire(assertion, ["evidence"])
     audit.record(session, user, "evidence.restore", "evidence", evidence_id,
                  article_id=assertion.article_id, after=restored)
-    return assertion
+    return assertion, restored
 
 
 def _put_back_evidence(session: Session, link: dict[str, Any]) -> dict[str, Any]:

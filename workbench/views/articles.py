@@ -316,7 +316,7 @@ def delete_evidence(evidence_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def restore_evidence(evidence_id: int):  # type: ignore[no-untyped-def]
     try:
-        assertion = undo_service.restore_evidence(db.session, me(), evidence_id)
+        assertion, _ = undo_service.restore_evidence(db.session, me(), evidence_id)
     except Conflict as error:
         return _refused_undo(error)
     return after_change(assertion.article_id, focus=f"assertion-{assertion.id}")

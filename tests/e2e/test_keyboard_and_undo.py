@@ -122,3 +122,24 @@ def test_undo_after_a_delete_brings_the_card_back_by_keyboard(factory, logged_in
         == {k: created[k] for k in ("id", "start", "end", "quote", "tag", "note", "created_at")}
     expect(page.locator(f'#article-body mark[data-assertion-id="{created["id"]}"]')
            ).to_have_text("Critics called the forecast reckless.")
+
+
+def test_revoking_a_token_asks_first_with_the_focus_on_the_answer(factory, logged_in):
+    factory.user("alice")
+    page = logged_in("alice")
+    page.goto("/tokens")
+    page.get_by_label("What is it for?").fill("nightly import")
+    page.get_by_role("button", name="Create a token").click()
+    expect(page.locator(".secret")).to_be_visible()
+    page.get_by_role("button", name="Revoke nightly import").click()
+
+    question = page.locator("#confirm-revoke")
+    expect(question).to_contain_text("Revoke “nightly import”?")
+    expect(question).to_contain_text("cannot be undone")
+    yes = question.get_by_role("button", name="Yes, revoke it")
+    expect(yes).to_be_focused()
+    check_accessibility(page, "tokens (revoke question)")
+    expect(page.locator("td", has_text="revoked")).to_have_count(0)  # nothing revoked yet
+    page.keyboard.press("Enter")
+    expect(page.locator("td", has_text="revoked")).to_have_count(1)
+    expect(page.locator("#confirm-revoke")).to_have_count(0)

@@ -6,16 +6,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import PLAIN_ORIGINAL, check_accessibility, selected_text, tab_to
+from .helpers import check_accessibility, select_at_line_start, selected_text, tab_to
+from .test_annotate import plain_article
 
 pytestmark = pytest.mark.browser
-
-
-def plain_article(factory, reviewer: str) -> int:
-    factory.user(reviewer)
-    article_id = factory.article(body=PLAIN_ORIGINAL, title="Growth forecast")
-    factory.assign(article_id, reviewer)
-    return int(article_id)
 
 
 def focused_assertion(page) -> str | None:
@@ -71,12 +65,7 @@ def test_escape_clears_the_selection_so_the_tag_keys_do_nothing(factory, logged_
     hint = page.locator("#selection-hint")
     ready = hint.inner_text()
 
-    tab_to(page, "#article-body")
-    page.keyboard.press("ArrowDown")
-    page.keyboard.press("Home")
-    for _ in range(len("The minister")):
-        page.keyboard.press("Shift+ArrowRight")
-    assert selected_text(page) == "The minister"
+    assert select_at_line_start(page, 1, len("The minister")) == "The minister"
     expect(hint).to_contain_text("Selected 12 characters")
 
     page.keyboard.press("Escape")

@@ -87,6 +87,8 @@ class WrkClient(LoadClient):
         self.executable = executable
         # Request files already written, by request list (kept alive here, so ids stay unique).
         self._written: dict[tuple[int, str], tuple[Sequence[HttpRequest], Path]] = {}
+        # Where the next run on a request list starts: each run goes on where the last stopped.
+        self._offsets: dict[int, int] = {}
 
     def version(self) -> str:
         completed = subprocess.run([self.executable, "--version"], capture_output=True, text=True)
@@ -95,15 +97,18 @@ class WrkClient(LoadClient):
     def run(self, base_url: str, requests: Sequence[HttpRequest], clients: int, seconds: float,
             label: str, scratch: Path) -> LoadResult:
         request_file = self._request_file(requests, urlsplit(base_url).netloc, label, scratch)
+        key = id(requests)
         threads = min(clients, 2)
         seconds = max(1, round(seconds))  # wrk takes whole seconds
         command = [self.executable, "-t", str(threads), "-c", str(clients), "-d",
                    f"{seconds}s", "--timeout", WRK_TIMEOUT, "-s", str(LUA_REPLAY), base_url]
-        env = {**os.environ, "BENCH_REQUESTS": str(request_file)}
+        env = {**os.environ, "BENCH_REQUESTS": str(request_file), "BENCH_THREADS": str(threads),
+               "BENCH_OFFSET": str(self._offsets.get(key, 0))}
         process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, text=True)
         output = _wait_with_progress(process, seconds, label)
-        return _parse_wrk(output, clients, label)
+        result, self._offsets[key] = _parse_wrk(output, clients, label)
+        return result
 
 
     def _request_file(self, requests: Sequence[HttpRequest], host: str, label: str,
@@ -145,7 +150,7 @@ def _wait_with_progress(process: subprocess.Popen[str], seconds: float, label: s
     return output
 
 
-def _parse_wrk(output: str, clients: int, label: str) -> LoadResult:
+def _parse_wrk(output: str, clients: int, label: str) -> tuple[LoadResult, int]:
     for line in output.splitlines():
         if line.startswith("BENCH-JSON "):
             data = json.loads(line.removeprefix("BENCH-JSON "))
@@ -153,7 +158,8 @@ def _parse_wrk(output: str, clients: int, label: str) -> LoadResult:
                                            "status_errors", "timeouts"))
             return LoadResult("wrk", clients, data["requests"], data["duration_us"] / 1e6,
                               errors, data["bytes"], data["p50_us"] / 1e3, data["p95_us"] / 1e3,
-                              data["p99_us"] / 1e3, data["mean_us"] / 1e3, data["max_us"] / 1e3)
+                              data["p99_us"] / 1e3, data["mean_us"] / 1e3,
+                              data["max_us"] / 1e3), data["next_offset"]
     raise RuntimeError(f"wrk printed no summary for {label}:\n{output[-2000:]}")
 
 
@@ -165,6 +171,9 @@ class PythonClient(LoadClient):
 
     name = "python"
 
+    def __init__(self) -> None:
+        self._offsets: dict[int, int] = {}  # as WrkClient's: each run goes on where the last stopped
+
     def version(self) -> str:
         return "the Python fallback client (threads, http.client): its ceiling is the floor row"
 
@@ -172,11 +181,11 @@ class PythonClient(LoadClient):
             label: str, scratch: Path) -> LoadResult:
         parts = urlsplit(base_url)
         latencies: list[list[float]] = [[] for _ in range(clients)]
-        counters = {"errors": 0, "bytes": 0}
+        counters = {"errors": 0, "bytes": 0, "next": self._offsets.get(id(requests), 0)}
         lock = threading.Lock()
         deadline = time.monotonic() + seconds
         workers = [threading.Thread(target=_python_worker, daemon=True,
-                                    args=(parts.hostname, parts.port, requests, index, deadline,
+                                    args=(parts.hostname, parts.port, requests, deadline,
                                           latencies[index], counters, lock))
                    for index in range(clients)]
         started = time.monotonic()
@@ -188,6 +197,7 @@ class PythonClient(LoadClient):
             progress.update(f"{bar(elapsed / seconds)} {min(elapsed, seconds):4.1f}/{seconds:g} s")
             time.sleep(0.2)
         elapsed = time.monotonic() - started
+        self._offsets[id(requests)] = counters["next"]
         merged = sorted(x for per_thread in latencies for x in per_thread)
         return LoadResult("python", clients, len(merged), elapsed, counters["errors"],
                           counters["bytes"], _percentile(merged, 50), _percentile(merged, 95),
@@ -197,13 +207,13 @@ class PythonClient(LoadClient):
 
 
 def _python_worker(host: str | None, port: int | None, requests: Sequence[HttpRequest],
-                   index: int, deadline: float, latencies: list[float],
+                   deadline: float, latencies: list[float],
                    counters: dict[str, int], lock: threading.Lock) -> None:
     connection = http.client.HTTPConnection(host or "127.0.0.1", port, timeout=5)
-    position = index * len(requests) // 4
     while time.monotonic() < deadline:
-        request = requests[position % len(requests)]
-        position += 1
+        with lock:
+            request = requests[counters["next"] % len(requests)]
+            counters["next"] += 1
         started = time.perf_counter()
         try:
             connection.request(request.method, request.path, body=request.body or None,

@@ -10,7 +10,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import exchange
+from . import cluster, exchange
 from .loadgen import LoadResult
 from .paths import ANALYSIS_PATH, BENCH_DIR, PLOT_PATH, RESULTS_PATH
 from .results import FLOOR, RunRecord
@@ -133,6 +133,7 @@ def render(record: RunRecord, plot_file: Path) -> str:
         "## Agreement at scale\n\n" + analysis.get("method: agreement", "") + "\n\n"
         + _agreement_table(record) + "\n\n" + analysis.get("agreement findings", ""),
         exchange.section(record.exchange, analysis.get("exchange", "")),
+        cluster.section(record.cluster, analysis.get("cluster", "")),
         _missed_targets(record, analysis),
         "## Corpus\n\n" + analysis.get("method: corpus", "") + "\n\n" + _corpus_table(record),
     ]

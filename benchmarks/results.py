@@ -54,6 +54,7 @@ class RunRecord:
     # benchmarks.agreement: pooled agreement per database (and the pure measure).
     agreement: list[dict[str, Any]] = field(default_factory=list)
     exchange: dict[str, Any] = field(default_factory=dict)  # benchmarks/exchange.py's figures
+    cluster: dict[str, Any] = field(default_factory=dict)  # benchmarks/cluster.py's figures
 
     def floor_for(self, clients: int, database: str | None = None,
                   scenario: str = "") -> LoadResult | None:

@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 from workbench.db import make_engine
 from workbench.migrate import upgrade
 
-from . import agreement, exchange, machine, report
+from . import agreement, cluster, exchange, machine, report
 from .accounts import PASSWORD, SUPERVISOR, Accounts, create_accounts
 from .corpus import CorpusGenerator, CorpusSpec
 from .databases import DATABASE_LABELS, PG_ADMIN_URL, fresh_database, postgres_available
@@ -252,6 +252,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("==> Agreement at scale (benchmarks/agreement.py)")
     record.agreement = agreement.measure_all(plan.databases, scratch, plan.agreement_articles)
     record.exchange = exchange.record_dict(exchange.measure(plan.sizes[-1] < 100_000, scratch))
+    print("==> Several servers behind nginx (benchmarks/cluster.py)")
+    record.cluster = cluster.measure(client, scratch, plan.seconds)
     record.minutes = (time.monotonic() - started) / 60
     record.finished_at = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     written = report.write_all(record, plan.results_path)

@@ -176,6 +176,27 @@ def test_refuses_to_start_in_production_without_secret_key(monkeypatch, database
     db.dispose(app)
 
 
+@pytest.mark.parametrize("raw", ["x", "-1", "9", "١", "1.0", " 1", "99999999999999999999"])
+def test_a_bad_trusted_proxies_setting_stops_the_start_with_its_name(monkeypatch, raw):
+    monkeypatch.setenv("TRUSTED_PROXIES", raw)
+    with pytest.raises(RuntimeError, match="TRUSTED_PROXIES must be a number of proxies"):
+        create_app({"ENV_NAME": "test"})
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_the_forwarded_one(app_factory):
+    """Only as many X-Forwarded-For hops as proxies are believed: a forged first hop is not."""
+    from flask import request
+
+    seen = []
+    for proxies in (0, 1):
+        app = app_factory(TRUSTED_PROXIES=proxies)
+        app.add_url_rule("/_remote_address", "remote", lambda: request.remote_addr or "")
+        answer = app.test_client().get("/_remote_address", headers={
+            "X-Forwarded-For": "203.0.113.9, 198.51.100.7"}, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+        seen.append(answer.get_data(as_text=True))
+    assert seen == ["127.0.0.1", "198.51.100.7"]
+
+
 def test_server_never_fetches_evidence_urls(api_as, factory, article_id, monkeypatch):
     import socket
 

@@ -34,6 +34,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .web import init_web
 
     init_web(app)
+    if app.config.get("TRUSTED_PROXIES"):
+        # Behind nginx: the client's address (the login limit's key) and scheme come from it.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     return app
 
 

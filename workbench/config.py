@@ -27,7 +27,15 @@ def from_environment() -> dict[str, object]:
         # Keys of the login limit in the shared store (one per deployment sharing a Redis).
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "workbench"),
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
+        # Proxies in front of the app whose X-Forwarded-* headers are believed (nginx: 1).
+        "TRUSTED_PROXIES": trusted_proxies(os.environ.get("TRUSTED_PROXIES", "0")),
     }
+
+
+def trusted_proxies(raw: str) -> int:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > 8:
+        raise RuntimeError(f"TRUSTED_PROXIES must be a number of proxies from 0 to 8, not {raw!r}")
+    return int(raw)
 
 
 # Size limits from the issue: an article body over 2 MB is refused with 413.

@@ -241,9 +241,19 @@
     }
     card.classList.add("is-focused");
     markAssertion(id, true);
-    card.scrollIntoView({ block: "nearest" });
+    if (!keepPlace) { card.scrollIntoView({ block: "nearest" }); }
     card.focus({ preventScroll: true });
   }
+
+  /* In one column the pane (and a new card) lies below the whole text: after tagging, the
+   * reader stays where they were reading, and the hint says where the card went. */
+  function oneColumn() { return window.matchMedia("(max-width: 60rem)").matches; }
+  var keepPlace = false;
+  var scrollBeforeSave = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail && event.detail.elt;
+    scrollBeforeSave = form && form.id === "new-assertion" && oneColumn() ? window.scrollY : null;
+  });
 
   /* Clicking a highlight (not dragging a selection) opens its card: the innermost mark wins. */
   document.addEventListener("click", function (event) {
@@ -290,7 +300,17 @@
     if (!workspace || !workspace.dataset.focus) { return; }
     var id = workspace.dataset.focus;
     if (id.indexOf("assertion-") === 0) {
+      keepPlace = scrollBeforeSave !== null;
       focusCard(id.slice("assertion-".length));
+      keepPlace = false;
+      if (scrollBeforeSave !== null) {
+        window.scrollTo(0, scrollBeforeSave);
+        scrollBeforeSave = null;
+        var card = document.getElementById(id);
+        var pill = card && card.querySelector(".tag-pill");
+        showHint("Saved" + (pill ? " as " + pill.textContent.trim().toLowerCase() : "") +
+                 "; its card is in the pane below the text.", "ready");
+      }
     } else {
       var el = document.getElementById(id);
       if (el) { el.focus({ preventScroll: false }); }

@@ -378,3 +378,64 @@ def test_delete_racing_edits_always_deletes(app: Flask, factory: Factory,
     _no_server_errors(live_server, statuses, problems)
     assert not problems, problems[:5]
     assert _audit_count(app, "assertion.delete") - deletes_before == DELETE_ROUNDS
+
+
+def test_undos_at_once_restore_once_and_never_beside_a_twin(app: Flask, factory: Factory,
+                                                           live_server: LiveServer) -> None:
+    """Eight Undos of one delete at once (and, every other round, a save of the same span and
+    tag racing them): the row comes back at most once, never beside its twin; the rest get 409;
+    never a 5xx."""
+    article_id = factory.article(body=BODY, title="Undo race")
+    factory.user("owner")
+    factory.assign(article_id, "owner")
+    token = factory.token("owner")
+    statuses: Counter[int] = Counter()
+    problems: list[str] = []
+    for round_ in range(DELETE_ROUNDS):
+        span = {"start": round_, "end": round_ + 5, "quote": BODY[round_:round_ + 5],
+                "tag": "sourced", "evidence": [{"url": f"https://example.org/{round_}"}]}
+        status, text = live_server.request("POST", f"/articles/{article_id}/assertions", token,
+                                           span)
+        assert status == 201, text
+        assertion_id = json.loads(text)["id"]
+        assert live_server.request("DELETE", f"/assertions/{assertion_id}", token)[0] == 204
+        barrier = threading.Barrier(8)
+        racing_save = round_ % 2 == 1
+
+        def client(i: int) -> tuple[str, int, str]:
+            barrier.wait(30)
+            if racing_save and i == 0:
+                status, text = live_server.request(
+                    "POST", f"/articles/{article_id}/assertions", token, span)
+                return "POST", status, text[:300]
+            status, text = live_server.request(
+                "POST", f"/assertions/{assertion_id}/restore", token)
+            return "RESTORE", status, text[:300]
+
+        results = _run_threads(client, 8)
+        restored = [r for r in results if r[0] == "RESTORE" and r[1] == 201]
+        for method, status, text in results:
+            statuses[status] += 1
+            if status not in (201, 409):
+                problems.append(f"round {round_}: {method} {status} {text}")
+        if len(restored) > 1:
+            problems.append(f"round {round_}: restored {len(restored)} times")
+        with app.app_context(), db.transaction() as s:
+            same = s.scalar(select(func.count()).select_from(Assertion).where(
+                Assertion.article_id == article_id, Assertion.start == span["start"],
+                Assertion.end == span["end"], Assertion.tag == "sourced"))
+            if same != 1:
+                problems.append(f"round {round_}: {same} assertions over the span, not 1")
+            if not racing_save and s.get(Assertion, assertion_id) is None:
+                problems.append(f"round {round_}: no Undo restored the assertion")
+        # Out of the way for the next round (its span overlaps but differs).
+        survivor = assertion_id if restored else None
+        with app.app_context(), db.transaction() as s:
+            for a in s.scalars(select(Assertion).where(Assertion.article_id == article_id)):
+                survivor = a.id
+        assert survivor is not None
+        assert live_server.request("DELETE", f"/assertions/{survivor}", token)[0] == 204
+
+    _no_server_errors(live_server, statuses, problems)
+    assert not problems, problems[:5]
+    assert statuses[201] >= DELETE_ROUNDS // 2

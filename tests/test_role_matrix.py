@@ -49,6 +49,10 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
         {"data": {"url": "https://example.org/e", "stance": "supports"}},
         expect(302, 302, 404, 403, 403)),
     ("/evidence/<int:evidence_id>/delete", "POST"): ({}, expect(302, 302, 404, 403, 403)),
+    # Nothing of the scenario's was deleted: nothing to undo, 409 to whoever sees the row
+    # (tests/test_undo.py undoes real deletes).
+    ("/assertions/<int:assertion_id>/restore", "POST"): ({}, expect(302, 409, 404, 409, 409)),
+    ("/evidence/<int:evidence_id>/restore", "POST"): ({}, expect(302, 409, 404, 409, 409)),
     ("/articles/<int:article_id>/assignments", "POST"): (
         {"data": {"reviewer": "omar"}}, expect(302, 403, 404, 302, 302)),
     # The version is not the current one: those who may edit get 409 (tests/test_metadata.py
@@ -74,7 +78,8 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
         {"data": {"active": "0"}}, expect(302, 404, 404, 404, 302)),
     ("/tokens", "GET"): ({}, expect(302, 200, 200, 200, 200)),
     ("/tokens", "POST"): ({"data": {"label": "script"}}, expect(302, 200, 200, 200, 200)),
-    ("/tokens/<int:token_id>/revoke", "POST"): ({}, expect(302, 302, 404, 404, 302)),
+    ("/tokens/<int:token_id>/revoke", "POST"): (
+        {"data": {"confirm": "yes"}}, expect(302, 302, 404, 404, 302)),
     ("/admin/settings", "GET"): ({}, expect(302, 404, 404, 404, 200)),
     ("/admin/settings", "POST"): (
         {"data": {"reveal_after_submit": "on"}}, expect(302, 404, 404, 404, 200)),
@@ -97,6 +102,9 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
     ("/api/v1/assertions/<int:assertion_id>/evidence", "POST"): (
         {"json": {"url": "https://example.org/e"}}, expect(401, 201, 404, 403, 403)),
     ("/api/v1/evidence/<int:evidence_id>", "DELETE"): ({}, expect(401, 204, 404, 403, 403)),
+    ("/api/v1/assertions/<int:assertion_id>/restore", "POST"): (
+        {}, expect(401, 409, 404, 409, 409)),
+    ("/api/v1/evidence/<int:evidence_id>/restore", "POST"): ({}, expect(401, 409, 404, 409, 409)),
     ("/api/v1/articles/<int:article_id>/assignments", "POST"): (
         {"json": {"reviewer": "omar"}}, expect(401, 403, 404, 201, 201)),
     ("/api/v1/articles/<int:article_id>/assignments", "GET"): (

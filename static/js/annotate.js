@@ -1,7 +1,9 @@
 /* The article page's one piece of JavaScript: text selection.
  * It turns a mouse or keyboard selection inside #article-body into code-point offsets
  * (the browser counts UTF-16 units; WorkbenchOffsets converts explicitly), fills the hidden
- * fields of #new-assertion and submits it (htmx saves it). Keys 1, 2, 3 tag the selection.
+ * fields of #new-assertion and submits it (htmx saves it). Keys 1, 2, 3 tag the selection;
+ * Escape clears it. In the text, N and P move the focus to the next and previous highlight and
+ * Enter opens its card. After a delete, the Undo notice stays a few seconds.
  * Everything else on the page is plain forms and links enhanced by htmx. */
 (function () {
   "use strict";
@@ -51,6 +53,13 @@
     el.classList.toggle("is-error", state === "error");
   }
 
+  var READY_HINT = null;  // the hint's first text, put back when a selection is cleared
+
+  function resetHint() {
+    var el = hint();
+    if (el && READY_HINT !== null) { showHint(READY_HINT, ""); }
+  }
+
   function describe(sel) {
     var chars = Array.from(sel.quote);  // code points, so an emoji is never cut in half
     var quote = chars.length > 60 ? chars.slice(0, 57).join("") + "…" : sel.quote;
@@ -61,6 +70,7 @@
 
   document.addEventListener("selectionchange", function () {
     if (!newAssertionForm()) { return; }
+    if (READY_HINT === null && hint()) { READY_HINT = hint().textContent; }
     var sel = readSelection();
     if (sel) {
       lastSelection = sel;
@@ -100,7 +110,7 @@
   function moveCaret(event) {
     var body = articleBody();
     var step = ARROWS[event.key];
-    if (!body || !step || event.target !== body) { return false; }
+    if (!body || !step || !body.contains(event.target)) { return false; }
     var selection = window.getSelection();
     if (selection.rangeCount === 0 || !body.contains(selection.anchorNode)) {
       selection.collapse(body.firstChild || body, 0);
@@ -110,9 +120,95 @@
     return true;
   }
 
+  /* Escape drops the selection (keeping the caret where it is), so 1, 2, 3 then tag nothing. */
+  function clearSelection() {
+    var body = articleBody();
+    var selection = window.getSelection();
+    if (body && selection && selection.rangeCount > 0 && !selection.isCollapsed &&
+        body.contains(selection.focusNode)) {
+      selection.collapse(selection.focusNode, selection.focusOffset);
+    }
+    if (lastSelection) {
+      lastSelection = null;
+      resetHint();
+    }
+  }
+
+  /* The highlights in text order, one stop per assertion (its first piece). */
+  function highlightStops() {
+    var body = articleBody();
+    if (!body) { return []; }
+    var seen = {};
+    var stops = [];
+    var marks = body.querySelectorAll("mark[data-assertion-id]");
+    for (var i = 0; i < marks.length; i += 1) {
+      var id = marks[i].dataset.assertionId;
+      if (!seen[id]) { seen[id] = true; stops.push(marks[i]); }
+    }
+    return stops;
+  }
+
+  /* N / P in the text: focus the next / previous highlight after / before the focused one (or
+   * the caret), wrapping around; the caret moves there too, so shift+arrows select from it. */
+  function moveToHighlight(forward) {
+    var stops = highlightStops();
+    if (stops.length === 0) { return; }
+    var current = document.activeElement;
+    var focused = current && current.closest ? current.closest("mark[data-assertion-id]") : null;
+    var index = -1;
+    for (var j = 0; focused && j < stops.length; j += 1) {
+      if (stops[j].dataset.assertionId === focused.dataset.assertionId) { index = j; }
+    }
+    var next;
+    if (index !== -1) {
+      next = (index + (forward ? 1 : -1) + stops.length) % stops.length;
+    } else {
+      // From the caret: the first highlight after it (or the last before it).
+      next = forward ? 0 : stops.length - 1;
+      var selection = window.getSelection();
+      if (selection && selection.rangeCount > 0 && articleBody().contains(selection.focusNode)) {
+        var caret = document.createRange();
+        caret.setStart(selection.focusNode, selection.focusOffset);
+        var k;
+        if (forward) {
+          for (k = 0; k < stops.length && caret.comparePoint(stops[k], 0) < 0; k += 1) { /* before */ }
+          next = k % stops.length;
+        } else {
+          for (k = stops.length - 1; k >= 0 && caret.comparePoint(stops[k], 0) >= 0; k -= 1) { /* after */ }
+          next = k < 0 ? stops.length - 1 : k;
+        }
+      }
+    }
+    var mark = stops[next];
+    mark.tabIndex = -1;  // focusable from script only: the text stays one Tab stop
+    mark.focus();
+    window.getSelection().collapse(mark, 0);
+    lastSelection = null;
+    resetHint();
+    var el = hint();
+    if (el) {
+      el.textContent = "Highlight " + (next + 1) + " of " + stops.length + ": " +
+        (mark.getAttribute("title") || mark.dataset.tag) + ". Enter opens its card.";
+    }
+  }
+
   document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { clearSelection(); return; }
     if (moveCaret(event)) { event.preventDefault(); return; }
     if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) { return; }
+    var body = articleBody();
+    var inText = body && body.contains(event.target);
+    if (inText && (event.key === "n" || event.key === "p")) {
+      event.preventDefault();
+      moveToHighlight(event.key === "n");
+      return;
+    }
+    var mark = event.target.closest && event.target.closest("mark[data-assertion-id]");
+    if (inText && mark && event.key === "Enter") {
+      event.preventDefault();
+      focusCard(mark.dataset.assertionId);
+      return;
+    }
     var form = newAssertionForm();
     if (!form || !/^[123]$/.test(event.key)) { return; }
     if (!readSelection() && !lastSelection) { return; }
@@ -169,6 +265,28 @@
     if (selection && !selection.isCollapsed) { return; }
     focusCard(mark.dataset.assertionId);
   });
+
+  /* After a delete the Undo notice stays a few seconds (data-undo-seconds), and longer while it
+   * holds the focus or the pointer, so nobody loses it while reaching for it. */
+  function scheduleUndoHide() {
+    var notice = document.getElementById("undo");
+    if (!notice || !notice.dataset.undoSeconds || notice.dataset.hideScheduled) { return; }
+    notice.dataset.hideScheduled = "yes";
+    var wait = (Number(notice.dataset.undoSeconds) || 10) * 1000;
+    function later() {
+      window.setTimeout(function () {
+        if (!document.body.contains(notice)) { return; }
+        if (notice.contains(document.activeElement) || notice.matches(":hover")) {
+          later();
+          return;
+        }
+        notice.hidden = true;
+      }, wait);
+    }
+    later();
+  }
+  document.addEventListener("DOMContentLoaded", scheduleUndoHide);
+  document.addEventListener("htmx:afterSettle", scheduleUndoHide);
 
   /* The phrase tag bar needs this script; without it the page offers the sentence list. */
   function revealTagBar() {

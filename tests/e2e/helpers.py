@@ -153,6 +153,18 @@ def tab_to(page: Page, selector: str, backwards: bool = False, limit: int = 40) 
     raise AssertionError(f"{limit} presses of {key} never reached {selector}")
 
 
+def select_at_line_start(page: Page, line: int, length: int) -> str:
+    """Tab to the article text, put the caret at the start of ``line`` (0 the first) with the
+    arrow keys, extend the selection ``length`` characters with shift+right; the selection."""
+    tab_to(page, "#article-body")
+    for _ in range(line):
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("Home")
+    for _ in range(length):
+        page.keyboard.press("Shift+ArrowRight")
+    return selected_text(page)
+
+
 def marked_text(page: Page, assertion_id: int) -> str:
     """The text highlighted for one assertion, joined over all its <mark> pieces."""
     return str(page.evaluate(

@@ -14,6 +14,7 @@ from ..services import assertions as assertions_service
 from ..services import assignments as assignments_service
 from ..services import audit as audit_service
 from ..services import consensus as consensus_service
+from ..services import undo as undo_service
 from ..services import verdicts as verdicts_service
 from ..services import users as users_service
 from ..services.errors import NotFound, UnsupportedMediaType, ValidationFailed, WorkbenchError
@@ -268,6 +269,24 @@ def add_evidence(assertion_id: int):  # type: ignore[no-untyped-def]
 def delete_evidence(evidence_id: int):  # type: ignore[no-untyped-def]
     assertions_service.delete_evidence(db.session, caller(), evidence_id)
     return "", 204
+
+
+@api_route(api, "/assertions/<int:assertion_id>/restore", "POST",
+           summary="Undo a delete: the same assertion (id, content, evidence) back, for two "
+                   "minutes after it, while the review is open",
+           responses={201: ("The restored assertion", AssertionOut), 401: E401, 403: E403,
+                      404: E404, 409: E409})
+def restore_assertion(assertion_id: int):  # type: ignore[no-untyped-def]
+    return jsonify(undo_service.restore_assertion(db.session, caller(), assertion_id)), 201
+
+
+@api_route(api, "/evidence/<int:evidence_id>/restore", "POST",
+           summary="Undo a removal: the same evidence link back, for two minutes after it",
+           responses={201: ("The restored evidence link", EvidenceOut), 401: E401, 403: E403,
+                      404: E404, 409: E409})
+def restore_evidence(evidence_id: int):  # type: ignore[no-untyped-def]
+    _, record = undo_service.restore_evidence(db.session, caller(), evidence_id)
+    return jsonify(record), 201
 
 
 # -- Assignments --------------------------------------------------------------------------------

@@ -39,6 +39,8 @@ class Assertion(Base):
         CheckConstraint("start_offset >= 0 AND end_offset > start_offset", name="span"),
         Index("ix_assertions_article_reviewer", "article_id", "reviewer_id"),
         Index("ix_assertions_tag_article", "tag", "article_id"),  # the list's tag filter (0007)
+        # Ids are never reused (an Undo restores a row under its own id; migration 0008).
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,7 +77,8 @@ class Evidence(Base):
     """A link that supports, refutes or gives context to an assertion. The server never fetches it."""
 
     __tablename__ = "evidence"
-    __table_args__ = (CheckConstraint(f"stance IN {STANCES}", name="stance"),)
+    __table_args__ = (CheckConstraint(f"stance IN {STANCES}", name="stance"),
+                      {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assertion_id: Mapped[int] = mapped_column(

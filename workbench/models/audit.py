@@ -16,6 +16,7 @@ class AuditEvent(Base):
     __table_args__ = (
         Index("ix_audit_events_article_id_id", "article_id", "id"),
         Index("ix_audit_events_actor_id_id", "actor_id", "id"),
+        Index("ix_audit_events_entity", "entity_type", "entity_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -54,6 +54,14 @@ def record_many(session: Session, actor: User | None,
         for action, entity_type, entity_id, article_id, after in events])
 
 
+def latest(session: Session, action: str, entity_type: str,
+           entity_id: int) -> AuditEvent | None:
+    """The newest ``action`` event on one entity (an Undo reads what its delete recorded)."""
+    return session.scalar(select(AuditEvent).where(
+        AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id,
+        AuditEvent.action == action).order_by(AuditEvent.id.desc()).limit(1))
+
+
 @dataclass(frozen=True, slots=True)
 class AuditFilter:
     """What a supervisor narrows the trail to; every field optional."""

@@ -22,6 +22,7 @@ from ..models import STANCES, TAGS, User
 from ..services import articles as articles_service
 from ..services import assertions as assertions_service
 from ..services import assignments as assignments_service
+from ..services import undo as undo_service
 from ..services import users as users_service
 from ..services import verdicts as verdicts_service
 from ..services.errors import Conflict, ValidationFailed
@@ -104,10 +105,12 @@ def render_list(status: int = 200, **extra: Any):  # type: ignore[no-untyped-def
 # -- Article page -------------------------------------------------------------------------------
 
 def workspace_context(article_id: int, focus: str | None = None,
-                      **extra: Any) -> dict[str, Any]:
-    """Everything the article page shows to the current user."""
+                      undo: tuple[str, int] | None = None, **extra: Any) -> dict[str, Any]:
+    """Everything the article page shows to the current user; ``undo`` names a delete of
+    theirs to offer Undo for (``("assertion", id)``), shown only while it can be undone."""
     user = me()
     article, access = articles_service.get_article_for(db.session, user, article_id)
+    deleted = undo_service.undoable(db.session, user, *undo) if undo else None
     everyone = assertions_service.assertion_views(db.session, access, article_id)
     view = card_view(everyone)
     assertions = view.marked(everyone)
@@ -137,6 +140,8 @@ def workspace_context(article_id: int, focus: str | None = None,
         "conflicts": {},
         "duplicate_of": None,
         "confirm_submit": None,
+        "undo": deleted if deleted and deleted.article_id == article_id else None,
+        "undo_error": None,
         "focus": focus,
         "panel_errors": {},
         # The verdict beside the text: supervisors write it, reviewers read it once published.
@@ -256,12 +261,19 @@ def render_workspace(article_id: int, status: int = 200, **extra: Any):  # type:
     return render_template("articles/detail.html", **context), status
 
 
-def after_change(article_id: int, focus: str | None = None):  # type: ignore[no-untyped-def]
-    """htmx gets the refreshed workspace; a plain form post is redirected (post/redirect/get)."""
+def after_change(article_id: int, focus: str | None = None,  # type: ignore[no-untyped-def]
+                 undo: tuple[str, int] | None = None):
+    """htmx gets the refreshed workspace; a plain form post is redirected (post/redirect/get).
+    After a delete (``undo``), the page offers its Undo and focus goes there."""
+    if undo:
+        focus = "undo"
     if is_fragment_request():
         # The change is complete: a failure while rendering no longer concerns it.
         db.finish_writes()
-        return render_workspace(article_id, focus=focus)
+        return render_workspace(article_id, focus=focus, undo=undo)
+    if undo:
+        return redirect(url_for("articles.article_detail", article_id=article_id,
+                                undo=f"{undo[0]}-{undo[1]}") + "#undo")
     if focus and focus.startswith("assertion-"):
         return redirect(url_for("articles.article_detail", article_id=article_id,
                                 focus=focus.removeprefix("assertion-")) + f"#{focus}")
@@ -273,7 +285,12 @@ def after_change(article_id: int, focus: str | None = None):  # type: ignore[no-
 @login_required
 def article_detail(article_id: int):  # type: ignore[no-untyped-def]
     focus = int_or_default(request.args.get("focus"), None, minimum=1)
-    return render_workspace(article_id, focus=None if focus is None else f"assertion-{focus}")
+    kind, _, undo_id = request.args.get("undo", "").partition("-")
+    undo_target = int_or_default(undo_id, None, minimum=1)
+    undo = ((kind, undo_target) if kind in (undo_service.ASSERTION, undo_service.EVIDENCE)
+            and undo_target is not None else None)
+    return render_workspace(article_id, focus=None if focus is None else f"assertion-{focus}",
+                            undo=undo)
 
 
 def form_int(name: str, missing: str | None = None) -> int:
@@ -331,7 +348,26 @@ def update_assertion(assertion_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def delete_assertion(assertion_id: int):  # type: ignore[no-untyped-def]
     article_id = assertions_service.delete_assertion(db.session, me(), assertion_id)
-    return after_change(article_id)
+    return after_change(article_id, undo=(undo_service.ASSERTION, assertion_id))
+
+
+def _refused_undo(error: Conflict):  # type: ignore[no-untyped-def]
+    """An Undo that came too late, twice, or over a twin saved meanwhile: say so by the Undo."""
+    current = error.current
+    return render_workspace(current["article_id"], 409, focus="undo", undo_error={
+        "message": error.message,
+        "assertion": current["assertion_id"] if error.code in ("duplicate", "restored")
+        else None})
+
+
+@bp.route("/assertions/<int:assertion_id>/restore", methods=["POST"])
+@login_required
+def restore_assertion(assertion_id: int):  # type: ignore[no-untyped-def]
+    try:
+        record = undo_service.restore_assertion(db.session, me(), assertion_id)
+    except Conflict as error:
+        return _refused_undo(error)
+    return after_change(record["article_id"], focus=f"assertion-{assertion_id}")
 
 
 @bp.route("/assertions/<int:assertion_id>/evidence", methods=["POST"])
@@ -355,6 +391,16 @@ def add_evidence(assertion_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def delete_evidence(evidence_id: int):  # type: ignore[no-untyped-def]
     assertion = assertions_service.delete_evidence(db.session, me(), evidence_id)
+    return after_change(assertion.article_id, undo=(undo_service.EVIDENCE, evidence_id))
+
+
+@bp.route("/evidence/<int:evidence_id>/restore", methods=["POST"])
+@login_required
+def restore_evidence(evidence_id: int):  # type: ignore[no-untyped-def]
+    try:
+        assertion, _ = undo_service.restore_evidence(db.session, me(), evidence_id)
+    except Conflict as error:
+        return _refused_undo(error)
     return after_change(assertion.article_id, focus=f"assertion-{assertion.id}")
 
 

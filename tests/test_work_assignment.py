@@ -194,3 +194,25 @@ def test_unassign_form_needs_a_reason_beside_the_field(team, page_as, factory): 
     assert done.status_code == 200 and factory.count(Assignment) == 0
     assert factory.audited("assignment.delete") == 1
     assert factory.count(AuditEvent) > 0
+
+
+def test_an_unassigned_reviewers_assignment_id_is_never_given_again(factory, app):
+    """The audit trail names assignments by id: one id must never stand for two of them."""
+    from sqlalchemy import select
+
+    from workbench.db import db
+    from workbench.models import Assignment
+    from workbench.services import assignments as assignments_service
+    from workbench.services import users as users_service
+
+    article = factory.article()
+    factory.user("rita")
+    factory.assign(article, "rita")
+    with app.app_context(), db.transaction() as s:
+        first = s.scalar(select(Assignment.id))
+        boss = users_service.get_user_by_name(s, "fixture-supervisor")
+        assignments_service.unassign(s, boss, article, "rita", reason="wrong desk")
+    factory.assign(article, "rita")
+    with app.app_context(), db.transaction() as s:
+        again = s.scalar(select(Assignment.id))
+    assert again is not None and again > first

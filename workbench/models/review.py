@@ -30,6 +30,8 @@ class Assignment(Base):
         CheckConstraint(f"status IN {ASSIGNMENT_STATUSES}", name="status"),
         # A reviewer's article list, in article order (0007).
         Index("ix_assignments_reviewer_article", "reviewer_id", "article_id"),
+        # Ids are never reused after an unassign (migration 0009).
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -192,17 +192,12 @@ def main() -> int:
         print(json.dumps(measure_database(args.database_url)))
         return 0
     from . import report
-    from .paths import OUT_DIR, RESULTS_PATH
-    from .results import RunRecord
+    from .paths import OUT_DIR
 
     scratch = OUT_DIR / "agreement"
     rows = measure_all(tuple(args.databases.split(",")), scratch, args.articles)
     if args.update_results:
-        results_json = RESULTS_PATH.parent / "results.json"
-        record = RunRecord.load(results_json)
-        record.agreement = rows
-        for path in report.write_all(record, RESULTS_PATH):
-            print(f"wrote {path}")
+        report.update_results("agreement", rows)
     return 0
 
 

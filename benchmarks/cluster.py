@@ -138,14 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     data = measure(choose_client(), OUT_DIR / "cluster", args.seconds)
     print(section(data))
     if args.update_results:
-        from . import report
-        from .paths import RESULTS_PATH
-        from .results import RunRecord
+        from .report import update_results
 
-        record = RunRecord.load(RESULTS_PATH.parent / "results.json")
-        record.cluster = data
-        for path in report.write_all(record, RESULTS_PATH):
-            print(f"wrote {path}")
+        update_results("cluster", data)
     return 0
 
 

@@ -32,6 +32,15 @@ class Verdict:
     analysis_key: str
 
 
+def update_results(field: str, value: object) -> None:
+    """Store one benchmark's figures (``agreement``, ``cluster``) in the last run's results.json
+    and rewrite RESULTS.md, leaving the other figures as they were measured."""
+    record = RunRecord.load(RESULTS_PATH.parent / "results.json")
+    setattr(record, field, value)
+    for path in write_all(record, RESULTS_PATH):
+        print(f"wrote {path}")
+
+
 def write_all(record: RunRecord, results_path: Path) -> list[Path]:
     """RESULTS.md beside results.json, and the plot; returns the paths written."""
     json_path = results_path.parent / (RESULTS_JSON if results_path == RESULTS_PATH

@@ -296,6 +296,27 @@
   document.addEventListener("DOMContentLoaded", revealTagBar);
   document.addEventListener("htmx:load", revealTagBar);
 
+  /* The sentence list is kept across htmx swaps (hx-preserve); which of its sentences carry
+   * the reader's own assertions comes with every swap (#sentence-state) and is marked here. */
+  function markTaggedSentences() {
+    var state = document.getElementById("sentence-state");
+    var list = document.getElementById("sentences");
+    if (!state || !list) { return; }
+    var tagged = {};
+    (state.dataset.tagged || "").split(" ").forEach(function (entry) {
+      var parts = entry.split(":");
+      if (parts[0]) { tagged[parts[0]] = parts[1].split(",").join(", "); }
+    });
+    var items = list.querySelectorAll("li[data-sentence]");
+    for (var i = 0; i < items.length; i += 1) {
+      var tags = tagged[items[i].dataset.sentence];
+      items[i].classList.toggle("is-tagged", Boolean(tags));
+      var note = items[i].querySelector(".sentence-mine");
+      if (note) { note.textContent = tags ? "✓ You tagged it " + tags : ""; }
+    }
+  }
+  document.addEventListener("htmx:afterSettle", markTaggedSentences);
+
   /* After htmx swaps the workspace in, focus what the server names (a new or edited card). */
   document.addEventListener("htmx:afterSettle", function () {
     var workspace = document.getElementById("workspace");

@@ -184,17 +184,24 @@ def test_whole_sentence_from_the_sentence_list_without_javascript(factory, logge
     expect(sentences).to_have_attribute("open", "")  # open while there is nothing yet
     second = "The minister said growth would double next year."
     third = "Critics called the forecast reckless."
-    # A sighted mouse user: the "S" button on the line of the second sentence.
+    # A sighted mouse user: the "Sourced" button on the line of the second sentence.
     item = sentences.locator("li").filter(has_text=second)
-    item.get_by_role("button").filter(has_text=re.compile(r"^S$")).click()
+    item.get_by_role("button").filter(has_text=re.compile(r"^Sourced$")).click()
     expect(page).to_have_url(re.compile(rf"/articles/{article_id}\?focus=\d+#assertion-\d+$"))
     expect(page.locator("#article-body mark[data-tag=sourced]")).to_have_text(second)
 
     # Now the list is folded away: open it with its summary, tag another sentence.
     expect(sentences).not_to_have_attribute("open", "")
     sentences.locator("summary").click()
+    # The sentence already tagged says so, and can be hidden (CSS alone, no script).
+    tagged = sentences.locator("li.is-tagged")
+    expect(tagged).to_have_count(1)
+    expect(tagged).to_contain_text("✓ You tagged it sourced")
+    sentences.get_by_label("Hide the sentences I tagged").check()
+    expect(tagged).to_be_hidden()
+    expect(sentences.locator("li")).to_have_count(3)
     item = sentences.locator("li").filter(has_text=third)
-    item.get_by_role("button").filter(has_text=re.compile(r"^O$")).click()
+    item.get_by_role("button").filter(has_text=re.compile(r"^Opinion$")).click()
     expect(page.locator("#article-body mark[data-tag=opinion]")).to_have_text(third)
 
     saved = {a["quote"]: a for a in alice.assertions(article_id)}
@@ -357,3 +364,22 @@ def test_javascript_evidence_url_is_refused_beside_the_field(factory, logged_in,
     expect(page.locator('a[href^="javascript:"]')).to_have_count(0)
     assert alice.get(f"/assertions/{created['id']}")["evidence"] == []
     check_accessibility(page, "article (evidence refused)")
+
+
+def test_with_htmx_the_kept_sentence_list_marks_what_you_tagged_and_unmarks_a_delete(factory,
+                                                                                    logged_in):
+    article_id = plain_article(factory, "alice")
+    page = logged_in("alice")
+    page.goto(f"/articles/{article_id}")
+    sentences = page.locator("details.sentences")
+    item = sentences.locator("li").filter(has_text="Critics called the forecast reckless.")
+    item.get_by_role("button", name="Tag sentence 3 as unsourced").click()
+    expect(page.locator("#article-body mark[data-tag=unsourced]")).to_have_count(1)
+    expect(item).to_have_class(re.compile(r"\bis-tagged\b"))
+    expect(item.locator(".sentence-mine")).to_have_text("✓ You tagged it unsourced")
+    expect(sentences.locator("li.is-tagged")).to_have_count(1)
+    # Deleting the assertion (through its card) unmarks the sentence without a reload.
+    card = page.locator(".card").first
+    card.get_by_role("button", name="Delete").click()
+    expect(page.locator("#article-body mark")).to_have_count(0)
+    expect(sentences.locator("li.is-tagged")).to_have_count(0)

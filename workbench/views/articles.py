@@ -116,6 +116,7 @@ def workspace_context(article_id: int, focus: str | None = None,
     assertions = view.marked(everyone)
     spans = [Span(a.id, a.start, a.end, a.tag, f"{a.tag} · {a.reviewer}") for a in assertions]
     cards = card_page(view.carded(assertions), focus)
+    sentences = split_sentences(article.body) if access.can_annotate else []
     context: dict[str, Any] = {
         "article": article,
         "access": access,
@@ -124,10 +125,12 @@ def workspace_context(article_id: int, focus: str | None = None,
         "view": view,
         "summary": tag_summary(assertions) if access.can_assign else [],
         "body_html": render_highlighted(article.body, spans),
-        # htmx swaps keep the sentence list already on the page (hx-preserve): it never changes.
+        # htmx swaps keep the sentence list already on the page (hx-preserve): it never changes;
+        # which sentences carry the viewer's own assertions does, so that is sent every time.
         "keep_sentences": is_fragment_request(),
-        "sentences": (split_sentences(article.body)
-                      if access.can_annotate and not is_fragment_request() else []),
+        "sentences": sentences if not is_fragment_request() else [],
+        "sentence_tags": sentence_tags(sentences, [a for a in everyone
+                                                   if a.reviewer_id == user.id]),
         "tags": TAGS,
         "stances": STANCES,
         "assignments": (assignments_service.assignments_for_article(db.session, article_id)
@@ -213,6 +216,17 @@ def card_view(assertions: list[assertions_service.AssertionView]) -> CardView:
     if evidence not in EVIDENCE_FILTERS:
         errors["evidence"] = "Choose with or without evidence."
     return CardView(reviewer, tag, evidence, reviewers, errors)
+
+
+def sentence_tags(sentences: list[Any], own: list[assertions_service.AssertionView]
+                  ) -> dict[int, list[str]]:
+    """Sentence number (from 1) → the tags of the viewer's own assertions overlapping it."""
+    marked: dict[int, list[str]] = {}
+    for number, sentence in enumerate(sentences, start=1):
+        tags = {a.tag for a in own if a.start < sentence.end and a.end > sentence.start}
+        if tags:
+            marked[number] = [t for t in TAGS if t in tags]
+    return marked
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ class Span:
     end: int
     tag: str
     label: str = ""
+    who: int = 0  # the reviewer's number on the page, shown where the span starts (0: none)
 
 
 def render_highlighted(body: str, spans: Iterable[Span]) -> Markup:
@@ -35,6 +36,9 @@ def render_highlighted(body: str, spans: Iterable[Span]) -> Markup:
         return Markup(html.escape(body, quote=False))
     cuts = sorted({0, len(body), *(s.start for s in ordered), *(s.end for s in ordered)})
     opening = {s.id: _open_mark(s) for s in ordered}
+    # Where a span starts, its mark names the reviewer (a number drawn by CSS from data-who,
+    # so the text itself, and every offset into it, stays as it is).
+    first = {s.id: _open_mark(s, start=True) for s in ordered if s.who}
     out: list[str] = []
     # Spans covering the current piece, kept in opening order (the ``ordered`` order), so the
     # longest, earliest span is the outermost mark.
@@ -43,24 +47,32 @@ def render_highlighted(body: str, spans: Iterable[Span]) -> Markup:
     for left, right in zip(cuts, cuts[1:]):
         if active:
             active = [s for s in active if s.end > left]
+        starting = set()
         while next_span < len(ordered) and ordered[next_span].start == left:
             active.append(ordered[next_span])
+            starting.add(ordered[next_span].id)
             next_span += 1
         piece = html.escape(body[left:right], quote=False)
         if len(active) > 1:
             tags = " + ".join(dict.fromkeys(s.tag for s in active))
             outer, *inner = active
-            out.append(_open_mark(outer, "hl-multi ", f"{tags}: {len(active)} assertions overlap")
-                       + "".join(opening[s.id] for s in inner) + piece
+            out.append(_open_mark(outer, "hl-multi ", f"{tags}: {len(active)} assertions overlap",
+                                  start=outer.id in starting and bool(outer.who))
+                       + "".join(first[s.id] if s.id in starting and s.who else opening[s.id]
+                                 for s in inner) + piece
                        + "</mark>" * len(active))
         elif active:
-            out.append(opening[active[0].id] + piece + "</mark>")
+            span = active[0]
+            out.append((first[span.id] if span.id in starting and span.who else opening[span.id])
+                       + piece + "</mark>")
         else:
             out.append(piece)
     return Markup("".join(out))
 
 
-def _open_mark(span: Span, extra_class: str = "", title: str | None = None) -> str:
+def _open_mark(span: Span, extra_class: str = "", title: str | None = None,
+               start: bool = False) -> str:
+    who = f' data-who="{span.who}"' if start else ""
     return (f'<mark data-assertion-id="{span.id}" data-tag="{escape(span.tag)}" '
-            f'class="hl {extra_class}hl-{escape(span.tag)}" '
+            f'class="hl {extra_class}hl-{escape(span.tag)}"{who} '
             f'title="{escape(title or span.label or span.tag)}">')

@@ -40,3 +40,28 @@ def test_reviewer_filter_and_compact_cards_unfold_with_enter(factory, logged_in,
     page.keyboard.press("Enter")
     expect(card.locator(".evidence h3")).to_be_visible()
     check_accessibility(page, "article page filtered to one reviewer")
+
+
+def test_each_highlight_names_its_reviewer_by_number_without_changing_the_text(factory,
+                                                                                logged_in, api):
+    article_id = factory.article(body=BODY, title="Bakers")
+    for name, tag in (("omar", "sourced"), ("rita", "unsourced")):
+        factory.user(name)
+        factory.assign(article_id, name)
+        client = api(name)
+        client.tag(article_id, "Prices doubled last year.", tag)
+        client.request("POST", f"/articles/{article_id}/submit")
+    factory.user("sue", role="supervisor")
+    page = logged_in("sue")
+    page.goto(f"/articles/{article_id}")
+    expect(page.locator(".who-legend")).to_have_text(
+        "Each highlight starts with its reviewer's number: 1 omar 2 rita")
+    badges = page.evaluate("""() => Array.from(document.querySelectorAll('#article-body mark[data-who]'))
+        .map(m => [getComputedStyle(m, '::before').content, m.title])""")
+    assert badges == [['"1"', "sourced + unsourced: 2 assertions overlap"], ['"2"', "unsourced · rita"]]
+    # The numbers are drawn, not written: the text (and every offset into it) is unchanged.
+    assert page.locator("#article-body").text_content() == BODY
+    # One reviewer at a time: no numbers needed.
+    page.goto(f"/articles/{article_id}?reviewer=rita")
+    expect(page.locator("#article-body mark[data-who]")).to_have_count(0)
+    expect(page.locator(".who-legend")).to_have_count(0)

@@ -114,7 +114,11 @@ def workspace_context(article_id: int, focus: str | None = None,
     everyone = assertions_service.assertion_views(db.session, access, article_id)
     view = card_view(everyone)
     assertions = view.marked(everyone)
-    spans = [Span(a.id, a.start, a.end, a.tag, f"{a.tag} · {a.reviewer}") for a in assertions]
+    # With several reviewers' work in the text, each highlight starts with its reviewer's number.
+    numbers = ({name: n for n, name in enumerate(view.reviewers, start=1)}
+               if len(view.reviewers) > 1 and not view.marked_reviewer else {})
+    spans = [Span(a.id, a.start, a.end, a.tag, f"{a.tag} · {a.reviewer}",
+                  numbers.get(a.reviewer, 0)) for a in assertions]
     cards = card_page(view.carded(assertions), focus)
     sentences = split_sentences(article.body) if access.can_annotate else []
     context: dict[str, Any] = {
@@ -123,6 +127,7 @@ def workspace_context(article_id: int, focus: str | None = None,
         "assertions": assertions,
         "cards": cards,
         "view": view,
+        "reviewer_numbers": numbers,
         "summary": tag_summary(assertions) if access.can_assign else [],
         "body_html": render_highlighted(article.body, spans),
         # htmx swaps keep the sentence list already on the page (hx-preserve): it never changes;
@@ -186,11 +191,16 @@ class CardView:
         return {k: v for k, v in (("reviewer", self.reviewer), ("tag", self.tag),
                                   ("evidence", self.evidence)) if v and k not in self.errors}
 
+    @property
+    def marked_reviewer(self) -> str:
+        """The one reviewer whose work the text shows, or "" for everyone's."""
+        return "" if "reviewer" in self.errors else self.reviewer
+
     def marked(self, assertions: list[assertions_service.AssertionView]
                ) -> list[assertions_service.AssertionView]:
-        if not self.reviewer or "reviewer" in self.errors:
+        if not self.marked_reviewer:
             return assertions
-        return [a for a in assertions if a.reviewer == self.reviewer]
+        return [a for a in assertions if a.reviewer == self.marked_reviewer]
 
     def carded(self, assertions: list[assertions_service.AssertionView]
                ) -> list[assertions_service.AssertionView]:

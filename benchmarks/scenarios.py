@@ -111,9 +111,18 @@ def load_save_targets(engine: Engine, per_channel: int, seed: int) -> SaveTarget
             {"oldest": oldest})})
     # Several spans per open review when there are fewer reviews than targets: a replayed
     # request must be a new span (the same span and tag twice is refused with 409).
-    targets = [_target(rng, r.article_id, r.reviewer_id, r.body,
-                       existing[(r.article_id, r.reviewer_id)])
-               for r in (rows[i % len(rows)] for i in range(2 * per_channel if rows else 0))]
+    # No two targets the same span and tag of one reviewer (the second would get 409).
+    targets, seen = [], set()
+    for i in range(2 * per_channel if rows else 0):
+        r = rows[i % len(rows)]
+        for _ in range(20):
+            target = _target(rng, r.article_id, r.reviewer_id, r.body,
+                             existing[(r.article_id, r.reviewer_id)])
+            key = (target.article_id, target.reviewer_id, target.start, target.end, target.tag)
+            if key not in seen:
+                seen.add(key)
+                targets.append(target)
+                break
     rng.shuffle(targets)
     half = len(targets) // 2
     return SaveTargets(api=targets[:half], htmx=targets[half:])

@@ -4,6 +4,7 @@ Every control is a plain form first; htmx requests get the page's own ``workspac
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 from typing import Any
@@ -230,13 +231,18 @@ def card_view(assertions: list[assertions_service.AssertionView]) -> CardView:
 
 def sentence_tags(sentences: list[Any], own: list[assertions_service.AssertionView]
                   ) -> dict[int, list[str]]:
-    """Sentence number (from 1) → the tags of the viewer's own assertions overlapping it."""
-    marked: dict[int, list[str]] = {}
-    for number, sentence in enumerate(sentences, start=1):
-        tags = {a.tag for a in own if a.start < sentence.end and a.end > sentence.start}
-        if tags:
-            marked[number] = [t for t in TAGS if t in tags]
-    return marked
+    """Sentence number (from 1) → the tags of the viewer's own assertions overlapping it.
+
+    Sentences come in text order and do not overlap, so each assertion finds its first
+    sentence by bisection: this runs on every htmx save, for reviews of hundreds of spans."""
+    ends = [sentence.end for sentence in sentences]
+    found: dict[int, set[str]] = {}
+    for a in own:
+        index = bisect_right(ends, a.start)  # the first sentence ending after the span starts
+        while index < len(sentences) and sentences[index].start < a.end:
+            found.setdefault(index + 1, set()).add(a.tag)
+            index += 1
+    return {number: [t for t in TAGS if t in found[number]] for number in sorted(found)}
 
 
 @dataclass(frozen=True, slots=True)

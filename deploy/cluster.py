@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import pwd
 import secrets
 import shutil
 import signal
@@ -46,7 +45,8 @@ def nginx_config(runtime: Path, port: int, backends: list[int]) -> str:
     """An nginx.conf that needs nothing from /etc: every path lies in ``runtime``."""
     temp = "\n".join(f"    {name}_temp_path {runtime / 'nginx' / name};" for name in NGINX_TEMP_DIRS)
     servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=0;" for p in backends)
-    user = f"user {pwd.getpwuid(os.geteuid()).pw_name};\n" if os.geteuid() == 0 else ""
+    # Run as root, nginx's workers would otherwise become "nobody", who cannot write here.
+    user = "user root;\n" if os.geteuid() == 0 else ""
     return f"""# Written by deploy/cluster.py; rewritten at every start.
 {user}worker_processes 1;
 pid {runtime / 'nginx.pid'};

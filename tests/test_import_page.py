@@ -57,3 +57,18 @@ def test_a_bad_file_writes_nothing_and_lists_the_line(page_as, factory):  # type
                                                                "Rumour"))])
     assert unknown.status_code == 422 and "Rumour" in unknown.get_data(as_text=True)
     assert page_as("sue", "supervisor").get("/admin/import").status_code == 404
+
+
+def test_articles_uploaded_are_found_by_search_once_the_page_answers(page_as, api_as, monkeypatch):  # type: ignore[no-untyped-def]
+    from workbench.services import articles as articles_service
+
+    monkeypatch.setattr(articles_service, "SEARCH_INDEX_BATCH", 2)  # several transactions
+    admin = page_as("ada", "admin")
+    admin.refresh_csrf("/admin/import")
+    lines = "".join(json.dumps({"title": f"Story {n}", "body": f"Zeppelins, report {n}."}) + "\n"
+                    for n in range(5))
+    response = post_files(admin, [("articles.jsonl", lines.encode())])
+    assert response.status_code == 200, response.get_data(as_text=True)[:800]
+    boss = api_as("boss", "supervisor")
+    found = sorted(a["title"] for a in boss.get("/articles?q=zeppelins").json["items"])
+    assert found == [f"Story {n}" for n in range(5)]

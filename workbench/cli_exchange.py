@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 
 from .db import db
 from .exchange.doccano import UNITS
+from .services import articles as articles_service
 from .services import exchange as exchange_service
 from .services import imports as imports_service
 from .services.errors import WorkbenchError
@@ -101,9 +102,25 @@ def import_command(paths: tuple[Path, ...], mappings: tuple[str, ...], owner: st
             f"Nothing was imported: {len(failure.problems)} problem(s) listed above.") from None
     except WorkbenchError as error:
         raise click.ClickException(error.message) from None
+    _index_deferred_search()
     click.echo("", err=True)
     for line in report.lines():
         click.echo(line)
+
+
+def _index_deferred_search() -> None:
+    """Put the imported articles into the search index, a short transaction at a time (the
+    import left them out of it so as not to hold SQLite's write lock for the indexing)."""
+    with db.transaction() as session:
+        total = articles_service.deferred_search_count(session)
+    done = 0
+    while done < total:
+        with db.transaction() as session:
+            indexed = articles_service.index_deferred_search(session)
+        if not indexed:
+            break
+        done = min(total, done + indexed)
+        _progress("search index", done, total)
 
 
 def _progress(kind: str, done: int, total: int) -> None:

@@ -121,11 +121,15 @@ _INSERT_ARTICLES = insert(Article.__table__)
 
 
 def insert_articles(session: Session, drafts: Sequence[ArticleDraft], *,
-                    actor: User | None) -> list[int]:
+                    actor: User | None, defer_search: bool = False) -> list[int]:
     """Store many new articles at once (one executemany, one for their audit events), with
     the checks of ``create_article``; returns their ids in order. All or nothing: the first
     bad draft raises (field ``items[i].field``) before anything is written, and so does a
-    text already stored (Conflict). Never commits."""
+    text already stored (Conflict). Never commits.
+
+    ``defer_search``: on SQLite, leave the articles out of the search index for
+    ``index_deferred_search`` to add once the caller has committed (indexing is most of the
+    cost of storing an article, and a long import should not hold the write lock for it)."""
     rows = []
     for index, draft in enumerate(drafts):
         try:
@@ -144,9 +148,11 @@ def insert_articles(session: Session, drafts: Sequence[ArticleDraft], *,
                        current={"id": stored.get(digests[index])},
                        field=f"items[{index}].body", code="duplicate")
     now = utcnow()
+    indexed = not (defer_search and session.get_bind().dialect.name == "sqlite")
     # A plain executemany, then the ids by content hash (unique): RETURNING in a given order
     # makes SQLAlchemy send SQLite one INSERT per row, several times slower.
-    session.connection().execute(_INSERT_ARTICLES, [{**row, "created_at": now} for row in rows])
+    session.connection().execute(_INSERT_ARTICLES, [
+        {**row, "created_at": now, "search_indexed": indexed} for row in rows])
     stored = stored_articles(session, digests)
     ids = [stored[digest] for digest in digests]
     audit.record_many(session, actor, [
@@ -154,6 +160,34 @@ def insert_articles(session: Session, drafts: Sequence[ArticleDraft], *,
          {key: article_id if key == "id" else row[key] for key in _SNAPSHOT_KEYS})
         for article_id, row in zip(ids, rows)])
     return ids
+
+
+#: Articles put into the search index per transaction by ``index_deferred_search``: about
+#: 0.1 s of SQLite's write lock for articles of a few thousand characters.
+SEARCH_INDEX_BATCH = 300
+
+
+def deferred_search_count(session: Session) -> int:
+    """How many articles wait for ``index_deferred_search``."""
+    table = Article.__table__
+    return int(session.scalar(select(func.count()).select_from(table)
+                              .where(~table.c.search_indexed)) or 0)
+
+
+def index_deferred_search(session: Session, limit: int = SEARCH_INDEX_BATCH) -> int:
+    """Put up to ``limit`` of the articles left out of the search index (``insert_articles``
+    with ``defer_search``) into it, oldest first; returns how many. Call it in a transaction
+    of its own until it returns 0: each call holds SQLite's write lock briefly. Articles an
+    interrupted import left out are found by the next call (``workbench import`` makes it after
+    every import, and so does the upload page)."""
+    table = Article.__table__
+    waiting = list(session.scalars(select(table.c.id).where(~table.c.search_indexed)
+                                   .order_by(table.c.id).limit(limit)))
+    if waiting:
+        # The update trigger adds each row to the index as its flag turns true (0010).
+        session.execute(update(table).where(table.c.id.in_(waiting))
+                        .values(search_indexed=True))
+    return len(waiting)
 
 
 def get_article_for(session: Session, user: User, article_id: int) -> tuple[Article, ArticleAccess]:

@@ -23,15 +23,14 @@ All or nothing, in two steps:
 If any problem was found, ``ImportFailed`` lists them all and the caller's transaction
 rolls back: nothing is written. The service never commits.
 
-The write lock (SQLite), a trade-off kept on purpose: the import is one transaction, so from
-its first write to its commit reviewers' saves wait (they queue on the busy timeout; none
-fails). Reading and checking every file comes before the first statement, so no lock is held
-then, and articles go in by executemany (``insert_articles``), so the lock covers the inserts
-alone: 2 to 3 s for 10,000 articles on the benchmark machine (``benchmarks/exchange.py``),
-longer than the one second a save should wait at most.
-Committing in chunks would bound each wait but break all or nothing (a failure half-way would
-leave half an import, and its audit events cannot be taken back); a staging table flipped
-visible in one short transaction would keep both, at the cost of a migration.
+The write lock (SQLite): the import is one transaction, so from its first write to its commit
+reviewers' saves wait (they queue on the busy timeout; none fails). Reading and checking every
+file comes before the first statement, so no lock is held then; articles go in by executemany
+(``insert_articles``), and they go in *outside the search index* (``defer_search``): indexing
+text for FTS5 was nine tenths of the time the lock was held (2.5 s for 10,000 articles). The
+caller indexes them after the commit in transactions of a few hundred articles
+(``articles.index_deferred_search``; migration 0010), so all or nothing holds and no save
+waits long; until then the new articles are listed but not yet found by a search.
 
 Text and Markdown files are read like the seed files (``text.parse_seed_text``: the first
 line is the title, the rest the body, scraper boilerplate dropped; a Markdown title loses its
@@ -815,7 +814,9 @@ def import_paths(session: Session, paths: Sequence[Path | str], *, actor: User |
     ``label_map`` maps foreign label names to tags; annotations from Label Studio and doccano
     belong to the user named ``owner`` (default: ``actor``). Raises ``ImportFailed`` listing
     every problem, after which the caller must roll back (``db.transaction()`` and requests
-    do). Never commits."""
+    do). Never commits. The new articles are left out of SQLite's search index: once the
+    transaction has committed, the caller runs ``articles.index_deferred_search`` in short
+    transactions until it returns 0 (see the module's note on the write lock)."""
     if fmt not in FORMATS:
         raise ValidationFailed(f"format must be one of: {', '.join(FORMATS)}.", "format")
     plan = read_paths([Path(p) for p in paths], label_map=label_map, fmt=fmt, unit=unit)
@@ -901,7 +902,7 @@ class _Writer:
             try:
                 ids = insert_articles(self.session, [ArticleDraft(
                     a.title, a.body, a.source_url, a.publisher, a.published_at, a.language)
-                    for a in batch], actor=self.actor)
+                    for a in batch], actor=self.actor, defer_search=True)
             except WorkbenchError as error:  # checked while reading: a change meanwhile
                 index = re.match(r"items\[(\d+)\]\.(.*)", error.field or "")
                 where = batch[int(index.group(1))] if index else batch[0]

@@ -8,6 +8,7 @@ from pathlib import Path, PurePath
 from flask import Blueprint, render_template, request
 
 from ..db import db
+from ..services import articles as articles_service
 from ..services import imports as imports_service
 from ..services.errors import ValidationFailed
 from ..services.imports import ImportFailed
@@ -47,6 +48,11 @@ def import_page():  # type: ignore[no-untyped-def]
                 report = imports_service.import_paths(
                     db.session, paths, actor=me(), label_map=label_map,
                     owner=form["owner"].strip() or None, fmt=form["format"], unit=form["unit"])
+                # Committed, then the new articles join the search index a few hundred per
+                # transaction (the import left them out: see services/imports.py).
+                db.finish_writes()
+                while articles_service.index_deferred_search(db.session):
+                    db.finish_writes()
             except ImportFailed as failure:
                 problems = [str(p._replace(file=names.get(p.file, p.file)))
                             for p in failure.problems]

@@ -130,6 +130,13 @@ def insert_articles(session: Session, drafts: Sequence[ArticleDraft], *,
     ``defer_search``: on SQLite, leave the articles out of the search index for
     ``index_deferred_search`` to add once the caller has committed (indexing is most of the
     cost of storing an article, and a long import should not hold the write lock for it)."""
+    return insert_article_rows(session, article_rows(drafts), actor=actor,
+                               defer_search=defer_search)
+
+
+def article_rows(drafts: Sequence[ArticleDraft]) -> list[dict[str, Any]]:
+    """The checked, canonical rows of new articles (no database: a bulk writer prepares them
+    before it takes the write lock); the first bad draft raises, naming ``items[i].field``."""
     rows = []
     for index, draft in enumerate(drafts):
         try:
@@ -137,6 +144,12 @@ def insert_articles(session: Session, drafts: Sequence[ArticleDraft], *,
         except WorkbenchError as error:
             error.field = f"items[{index}].{error.field}"
             raise
+    return rows
+
+
+def insert_article_rows(session: Session, rows: Sequence[dict[str, Any]], *,
+                        actor: User | None, defer_search: bool = False) -> list[int]:
+    """``insert_articles`` for rows ``article_rows`` made."""
     if not rows:
         return []
     digests = [row["content_hash"] for row in rows]

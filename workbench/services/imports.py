@@ -14,7 +14,8 @@ All or nothing, in two steps:
    stored (same content hash, same username, same assignment, same span with the same tag
    and note by the same owner, and the same creation time for an exported assertion) is
    counted as present and left alone; the rest goes through the services' writers
-   (``insert_articles``, ``ARTICLE_BATCH`` articles per call; ``insert_assertions``, in
+   (``insert_article_rows``, ``ARTICLE_BATCH`` articles per call, their rows made by
+   ``article_rows`` before the first statement; ``insert_assertions``, in
    batches of up to ``SPAN_BATCH`` assertions per article). Then an exported project's adjudications, verdicts and ratings
    (the assertions they name mapped from the file's line ids to the stored ones; present
    when the article already has that decision number, that article a verdict, that
@@ -25,9 +26,10 @@ rolls back: nothing is written. The service never commits.
 
 The write lock (SQLite): the import is one transaction, so from its first write to its commit
 reviewers' saves wait (they queue on the busy timeout; none fails). Reading and checking every
-file comes before the first statement, so no lock is held then; articles go in by executemany
-(``insert_articles``), and they go in *outside the search index* (``defer_search``): indexing
-text for FTS5 was nine tenths of the time the lock was held (2.5 s for 10,000 articles). The
+file, and making every article's row, comes before the first statement, so no lock is held
+then; articles go in by executemany (``insert_article_rows``), and *outside the search index*
+(``defer_search``): indexing text for FTS5 was nine tenths of the time the lock was held
+(2.5 s for 10,000 articles). The
 caller indexes them after the commit in transactions of a few hundred articles
 (``articles.index_deferred_search``; migration 0010), so all or nothing holds and no save
 waits long; until then the new articles are listed but not yet found by a search.
@@ -65,8 +67,8 @@ from ..values import ValueProblem, parse_http_url, parse_language, parse_line, p
 from . import audit
 from . import verdicts as verdicts_service
 from . import users as users_service
-from .articles import (MAX_PUBLISHER_LENGTH, MAX_TITLE_LENGTH, ArticleDraft, insert_articles,
-                       stored_articles)
+from .articles import (MAX_PUBLISHER_LENGTH, MAX_TITLE_LENGTH, ArticleDraft, article_rows,
+                       insert_article_rows, stored_articles)
 from .assertions import (EvidenceInput, Guard, NewAssertion, insert_assertions, validate_evidence,
                          validate_note, validate_tag)
 from .errors import ValidationFailed, WorkbenchError
@@ -83,7 +85,7 @@ JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 Progress = Callable[[str, int, int], None]
 #: Assertions of a JSONL file written per ``insert_assertions`` call, and held at most.
 SPAN_BATCH = 1000
-#: New articles written per ``insert_articles`` call.
+#: New articles written per ``insert_article_rows`` call.
 ARTICLE_BATCH = 500
 MAX_PENDING_SPANS = 20_000
 
@@ -822,6 +824,7 @@ def import_paths(session: Session, paths: Sequence[Path | str], *, actor: User |
     plan = read_paths([Path(p) for p in paths], label_map=label_map, fmt=fmt, unit=unit)
     report = ImportReport()
     writer = _Writer(session, plan, actor, report)
+    writer.prepare_articles()  # before the first statement, so outside SQLite's write lock
     default_owner = writer.default_owner(owner)
     if not plan.problems:  # a refused input is not written at all, not even for a rollback
         writer.users()
@@ -844,6 +847,20 @@ class _Writer:
         self.session, self.plan, self.actor, self.report = session, plan, actor, report
         self.people: dict[str, User] = {}
         self.article_ids: dict[str, int] = {}
+        self.rows: dict[str, dict[str, Any]] = {}  # the row of each planned article, by digest
+
+    def prepare_articles(self) -> None:
+        """The checked rows of every planned article (``articles.article_rows``: no database)."""
+        planned = list(self.plan.articles.values())
+        try:
+            rows = article_rows([ArticleDraft(a.title, a.body, a.source_url, a.publisher,
+                                              a.published_at, a.language) for a in planned])
+        except WorkbenchError as error:  # checked while reading already: never expected
+            index = re.match(r"items\[(\d+)\]\.(.*)", error.field or "")
+            where = planned[int(index.group(1))] if index else planned[0]
+            self.plan.problem(where.origin, index.group(2) if index else "", error.message)
+            return
+        self.rows = {a.digest: row for a, row in zip(planned, rows, strict=True)}
 
     def default_owner(self, owner: str | None) -> User | None:
         needs_owner = any(span.owner is None for article in self.plan.articles.values()
@@ -887,7 +904,7 @@ class _Writer:
             self.report.created["users"] += 1
 
     def articles(self, default_owner: User | None, progress: Progress | None) -> None:
-        """New articles in bulk (``insert_articles``, ``ARTICLE_BATCH`` at a time: the write
+        """New articles in bulk (``insert_article_rows``, ``ARTICLE_BATCH`` at a time: the write
         lock is held for executemany calls, not a round trip per article), then their spans."""
         planned = list(self.plan.articles.values())
         total = len(planned)
@@ -900,9 +917,8 @@ class _Writer:
         for i in range(0, len(fresh), ARTICLE_BATCH):
             batch = fresh[i:i + ARTICLE_BATCH]
             try:
-                ids = insert_articles(self.session, [ArticleDraft(
-                    a.title, a.body, a.source_url, a.publisher, a.published_at, a.language)
-                    for a in batch], actor=self.actor, defer_search=True)
+                ids = insert_article_rows(self.session, [self.rows[a.digest] for a in batch],
+                                          actor=self.actor, defer_search=True)
             except WorkbenchError as error:  # checked while reading: a change meanwhile
                 index = re.match(r"items\[(\d+)\]\.(.*)", error.field or "")
                 where = batch[int(index.group(1))] if index else batch[0]

@@ -102,12 +102,12 @@ def test_timestamps_of_another_shape_are_written_by_python(sqlite_app):
                   .values(created_at=text("'2026-12-03 09:10:11'")))
         s.execute(text("UPDATE evidence SET created_at = '2026-12-03T09:10:11.5+00:00'"))
     with sqlite_app.app_context(), db.transaction() as s:
-        rows = s.execute(exchange_service._sqlite_assertion_select(None)).all()
-    by_id = dict(rows)
-    assert by_id[ids[1]] is None  # its own timestamp
-    assert by_id[ids[0]].endswith(exchange_service._ODD_EVIDENCE)  # its evidence link's
-    assert by_id[ids[2]] is not None and not by_id[ids[2]].endswith(
-        exchange_service._ODD_EVIDENCE)
+        lines = dict(s.execute(exchange_service._sqlite_assertion_select(None)).all())
+        links = dict(s.execute(exchange_service._sqlite_evidence_select(),
+                               {"first": ids[0], "last": ids[-1]}).all())
+    assert lines[ids[1]] is None  # its own timestamp
+    assert lines[ids[0]] is not None and links == {ids[0]: None}  # its evidence link's
+    assert lines[ids[2]] is not None
     fast, portable = _both_paths(sqlite_app)
     assert fast == portable
     assert '"created_at":"2026-12-03T09:10:11+00:00"' in fast

@@ -466,27 +466,17 @@ def _sqlite_usual_stamp(column: Any) -> Any:
 def _sqlite_assertion_select(article_id: int | None) -> Select[Any]:
     """Each assertion's whole line as SQLite's ``json_object`` writes it: the same bytes as
     ``_python_assertion_lines`` (SQLite escapes exactly what orjson escapes, keeps non-ASCII,
-    writes no spaces), with its evidence as a correlated ``json_group_array``. Where a
-    timestamp has another shape than the usual one the line is NULL, or (an evidence link's)
-    its evidence is ``null``: ``_sqlite_assertion_lines`` has Python write those."""
-    a, e = _assertions.c, _evidence.c
-    added_by = _users.alias("added_by")
-    links = (select(case((func.min(_sqlite_usual_stamp(e.created_at)) == 0, null()),
-                         else_=func.json_group_array(func.json_object(
-                             "url", e.url, "title", e.title, "note", e.note, "stance", e.stance,
-                             "added_by", added_by.c.username,
-                             "created_at", _sqlite_stamp(e.created_at)))))
-             .select_from(_evidence)
-             .outerjoin(added_by, added_by.c.id == e.added_by_id)
-             .where(e.assertion_id == a.id)
-             .scalar_subquery())
+    writes no spaces), its evidence an empty array (``_sqlite_evidence_select`` gives the
+    links, spliced in by ``_sqlite_assertion_lines``). NULL where a timestamp has another shape
+    than the usual one: Python writes those lines."""
+    a = _assertions.c
     line = func.json_object(
         "type", "assertion", "id", a.id, "article_id", a.article_id, "reviewer",
         _users.c.username, "start", a.start_offset, "end", a.end_offset, "quote", a.quote,
         "tag", a.tag, "note", a.note, "created_at", _sqlite_stamp(a.created_at),
         "updated_at", _sqlite_stamp(a.updated_at),
         "consensus", case((a.consensus, func.json("true")), else_=func.json("false")),
-        "evidence", func.json(links))
+        "evidence", func.json_array())
     usual = and_(_sqlite_usual_stamp(a.created_at), _sqlite_usual_stamp(a.updated_at))
     stmt = (select(a.id, case((usual, line))).join(_users, _users.c.id == a.reviewer_id))
     if article_id is not None:
@@ -494,26 +484,59 @@ def _sqlite_assertion_select(article_id: int | None) -> Select[Any]:
     return stmt
 
 
-#: How a line from ``_sqlite_assertion_select`` ends when an evidence link's timestamp had
-#: another shape (evidence is the line's last member, so no text inside can end it so).
-_ODD_EVIDENCE = ',"evidence":null}'
+def _sqlite_evidence_select() -> Select[Any]:
+    """The evidence of a run of assertions (ids ``first`` to ``last``) as one JSON array per
+    assertion, in id order, NULL for an assertion one of whose links has a timestamp of
+    another shape (Python writes that line)."""
+    e = _evidence.c
+    added_by = _users.alias("added_by")
+    links = (select(e.id, e.assertion_id, e.url, e.title, e.note, e.stance,
+                    added_by.c.username.label("added_by"), e.created_at)
+             .outerjoin(added_by, added_by.c.id == e.added_by_id)
+             .where(e.assertion_id.between(bindparam("first"), bindparam("last")))
+             .order_by(e.id).subquery())
+    l = links.c
+    return (select(l.assertion_id, case(
+                (func.min(_sqlite_usual_stamp(l.created_at)) == 0, null()),
+                else_=func.json_group_array(func.json_object(
+                    "url", l.url, "title", l.title, "note", l.note, "stance", l.stance,
+                    "added_by", l.added_by, "created_at", _sqlite_stamp(l.created_at)))))
+            .group_by(l.assertion_id))
 
 
 def _sqlite_assertion_lines(session: Session, article_id: int | None) -> Iterator[str]:
-    """The assertion lines as SQLite writes them (``_sqlite_assertion_select``): Python only
-    joins them, so a million take a fraction of the Python path's time."""
-    for batch in _driver_batches(session, _sqlite_assertion_select(article_id),
-                                 _assertions.c.id):
-        odd = [assertion_id for assertion_id, line in batch
-               if line is None or line.endswith(_ODD_EVIDENCE)]
-        if not odd:
-            yield _joined_text([line for _, line in batch])
-            continue
-        # Lines end in "\n" alone: every other line break inside is escaped.
-        written = "".join(_python_assertion_lines(session, article_id, only=odd))
-        by_python = dict(zip(odd, written.split("\n")[:-1], strict=True))
-        yield "".join((by_python.get(assertion_id) or _escaped(line)) + "\n"
-                      for assertion_id, line in batch)
+    """The assertion lines as SQLite writes them (``_sqlite_assertion_select``, with the
+    evidence arrays of ``_sqlite_evidence_select`` put in place of the empty ones): Python
+    only joins them, several times faster than building them."""
+    connection = session.connection()
+    evidence_sql = _sqlite_evidence_select().compile(dialect=connection.dialect)
+    evidence_query, evidence_names = str(evidence_sql), evidence_sql.positiontup or ()
+    cursor = connection.connection.cursor()
+    try:
+        for batch in _driver_batches(session, _sqlite_assertion_select(article_id),
+                                     _assertions.c.id):
+            values = evidence_sql.construct_params({"first": batch[0][0], "last": batch[-1][0]})
+            links = dict(cursor.execute(evidence_query, tuple(
+                values[name] for name in evidence_names)).fetchall())
+            odd = [assertion_id for assertion_id, line in batch
+                   if line is None or (assertion_id in links and links[assertion_id] is None)]
+            by_python: dict[int, str] = {}
+            if odd:
+                # Lines end in "\n" alone: every other line break inside is escaped.
+                written = "".join(_python_assertion_lines(session, article_id, only=odd))
+                by_python = dict(zip(odd, written.split("\n")[:-1], strict=True))
+            lines = []
+            for assertion_id, line in batch:
+                if assertion_id in by_python:
+                    lines.append(by_python[assertion_id])
+                elif assertion_id in links:
+                    # '…"evidence":[]}' → '…"evidence":[…links…]}'
+                    lines.append(f"{line[:-3]}{links[assertion_id]}}}")
+                else:
+                    lines.append(line)
+            yield _joined_text(lines)
+    finally:
+        cursor.close()
 
 
 def _adjudication_rows(session: Session, article_id: int | None) -> Iterator[Row[Any]]:

@@ -121,7 +121,8 @@ def test_the_whole_jsonl_export_is_the_same_through_the_fast_path(sqlite_app, mo
     with sqlite_app.app_context():
         fast = "".join(exchange_service.export_lines(db.session, "jsonl"))
     monkeypatch.setattr(exchange_service, "_sqlite_assertion_lines",
-                        exchange_service._python_assertion_lines)
+                        lambda s, article, twin=None: exchange_service._python_assertion_lines(
+                            s, article))
     with sqlite_app.app_context():
         portable = "".join(exchange_service.export_lines(db.session, "jsonl"))
     assert fast == portable and '"type":"assertion"' in fast
@@ -190,3 +191,60 @@ def test_a_reader_that_stops_early_stops_the_worker_and_closes_the_generator():
 def test_prefetched_refuses_a_depth_below_one():
     with pytest.raises(ValueError, match="at least 1"):
         list(prefetched(iter([1]), depth=0))
+
+
+# -- two cores: a twin session on the same snapshot ---------------------------------------------
+
+def _project_export(app: Flask) -> Iterator[str]:
+    with app.app_context():
+        yield from exchange_service.export_lines(db.session, "jsonl")
+
+
+def test_a_project_export_on_two_cores_reads_one_snapshot_while_others_write(sqlite_app,
+                                                                            monkeypatch):
+    monkeypatch.setattr(exchange_service, "BATCH", 3)  # many windows, every other one a twin's
+    _, ids = _arrange(sqlite_app, [f"note {n}" for n in range(40)], [("Doc", "n")])
+    with sqlite_app.app_context(), db.transaction() as s:  # gaps: some windows are empty
+        s.execute(Assertion.__table__.delete().where(Assertion.__table__.c.id.in_(ids[7:14])))
+    sides: set[int] = set()
+    window_texts = exchange_service._window_texts
+
+    def spied(session, article_id, lows):  # type: ignore[no-untyped-def]
+        sides.add(id(session))
+        yield from window_texts(session, article_id, lows)
+
+    monkeypatch.setattr(exchange_service, "_window_texts", spied)
+    expected = "".join(_project_export(sqlite_app))
+    sides.clear()
+    stream = _project_export(sqlite_app)
+    head = next(stream)  # the export's snapshot is taken
+    _arrange(sqlite_app, ["written meanwhile"], [])  # another writer commits
+    with sqlite_app.app_context(), db.transaction() as s:
+        s.execute(Assertion.__table__.delete().where(Assertion.__table__.c.id == ids[-1]))
+    exported = head + "".join(stream)
+    assert exported == expected
+    assert len(sides) == 2  # both sessions built lines
+    assert "written meanwhile" not in exported and f'"id":{ids[-1]},' in exported
+    assert "written meanwhile" in "".join(_project_export(sqlite_app))
+
+
+def test_closing_a_two_core_export_early_stops_its_threads(sqlite_app, monkeypatch):
+    monkeypatch.setattr(exchange_service, "BATCH", 2)
+    _arrange(sqlite_app, [f"note {n}" for n in range(30)], [])
+    stream = _project_export(sqlite_app)
+    for _ in range(4):
+        next(stream)
+    stream.close()
+    assert not any(t.name == "prefetch" and t.is_alive() for t in threading.enumerate())
+    assert "".join(_project_export(sqlite_app)).count('"type":"assertion"') == 30
+
+
+def test_no_twin_when_the_sessions_snapshot_began_earlier(sqlite_app):
+    from workbench.db import read_phase
+
+    with sqlite_app.app_context():
+        with read_phase(db.session), exchange_service._twin_snapshot(db.session) as twin:
+            assert twin is not None
+        db.session.execute(select(User.id)).all()  # a transaction is open now
+        with exchange_service._twin_snapshot(db.session) as twin:
+            assert twin is None

@@ -98,12 +98,12 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(connection) -> None:  # type: ignore[no-untyped-def]
         if write_intent.get():
-            _begin_immediate(connection.connection.dbapi_connection)
+            begin_immediate(connection.connection.dbapi_connection)
         else:
             connection.exec_driver_sql("BEGIN")
 
 
-def _begin_immediate(dbapi_connection: sqlite3.Connection) -> None:
+def begin_immediate(dbapi_connection: sqlite3.Connection) -> None:
     """Take SQLite's write lock, polling every ~0.2 ms while another writer holds it.
 
     SQLite's own busy handler sleeps 1, 2, 5, 10, 15, 20, 25… ms between tries, so under load a

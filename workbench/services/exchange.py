@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -34,7 +35,7 @@ from sqlalchemy import (Row, Select, String, and_, bindparam, case, func, litera
 from sqlalchemy.orm import Session
 
 from ..csv_safe import csv_lines
-from ..db import read_phase
+from ..db import begin_immediate, read_phase
 from ..exchange import ArticleRecord, AssertionRecord, EvidenceRecord
 from ..exchange import doccano, labelstudio, w3c
 from ..prefetch import prefetched
@@ -102,16 +103,20 @@ def export_lines(session: Session, fmt: str, *, article_id: int | None = None,
         with read_phase(session):
             if session.get(Article, article_id) is None:
                 raise NotFound("No such article.")
-    return _snapshot(session, _WRITERS[fmt](session, article_id, unit=unit, base_url=base_url))
+    return _snapshot(session, lambda twin: _WRITERS[fmt](
+        session, article_id, unit=unit, base_url=base_url, twin=twin),
+        two_cores=fmt == "jsonl" and article_id is None)
 
 
-def _snapshot(session: Session, chunks: Iterator[str]) -> Iterator[str]:
+def _snapshot(session: Session, chunks: Callable[[Session | None], Iterator[str]], *,
+              two_cores: bool = False) -> Iterator[str]:
     """One read transaction around the whole stream (a consistent export, no write lock),
     read a couple of chunks ahead of the writer in a thread of its own (``prefetched``): the
-    reading and serialising overlap the writing on a second core. Only that thread uses the
-    session until the stream ends."""
-    with read_phase(session):
-        yield from prefetched(chunks)
+    reading and serialising overlap the writing. Only that thread uses the session until the
+    stream ends. With ``two_cores`` (a project's JSONL), ``chunks`` is given a twin session
+    reading the same snapshot where SQLite can have one (``_twin_snapshot``), else None."""
+    with read_phase(session), (_twin_snapshot(session) if two_cores else nullcontext()) as twin:
+        yield from prefetched(chunks(twin))
 
 
 # -- Reading ------------------------------------------------------------------------------------
@@ -398,12 +403,14 @@ _ASSERTION_COLUMNS = (_assertions.c.id, _assertions.c.article_id, _users.c.usern
                       _assertions.c.updated_at, _assertions.c.consensus)
 
 
-def _assertion_lines(session: Session, article_id: int | None) -> Iterator[str]:
+def _assertion_lines(session: Session, article_id: int | None,
+                     twin: Session | None = None) -> Iterator[str]:
     """The assertion lines, one chunk per batch: the hot loop of a project export. On SQLite
-    the database writes each line itself (``_sqlite_assertion_lines``); elsewhere Python does
-    (``_python_assertion_lines``). Both write the same bytes (``tests/test_exchange_io.py``)."""
+    the database writes each line itself (``_sqlite_assertion_lines``, with a ``twin`` on two
+    cores); elsewhere Python does (``_python_assertion_lines``). Both write the same bytes
+    (``tests/test_export_fast_path.py``)."""
     if session.get_bind().dialect.name == "sqlite":
-        return _sqlite_assertion_lines(session, article_id)
+        return _sqlite_assertion_lines(session, article_id, twin)
     return _python_assertion_lines(session, article_id)
 
 
@@ -504,39 +511,129 @@ def _sqlite_evidence_select() -> Select[Any]:
             .group_by(l.assertion_id))
 
 
-def _sqlite_assertion_lines(session: Session, article_id: int | None) -> Iterator[str]:
+def _sqlite_assertion_lines(session: Session, article_id: int | None,
+                            twin: Session | None = None) -> Iterator[str]:
     """The assertion lines as SQLite writes them (``_sqlite_assertion_select``, with the
     evidence arrays of ``_sqlite_evidence_select`` put in place of the empty ones): Python
-    only joins them, several times faster than building them."""
-    connection = session.connection()
-    evidence_sql = _sqlite_evidence_select().compile(dialect=connection.dialect)
-    evidence_query, evidence_names = str(evidence_sql), evidence_sql.positiontup or ()
-    cursor = connection.connection.cursor()
+    only joins them, several times faster than building them.
+
+    With a ``twin`` (a second session reading the same snapshot: ``_twin_snapshot``), the ids
+    are cut into windows of ``BATCH`` and the two sessions take every other window, each in a
+    thread of its own, so SQLite builds lines on two cores (its work releases the GIL); the
+    windows are handed on in order."""
+    a = _assertions.c
+    if twin is None:
+        writer = _SqliteLines(session, article_id)
+        try:
+            for batch in _driver_batches(session, _sqlite_assertion_select(article_id), a.id):
+                yield writer.text(batch)
+        finally:
+            writer.close()
+        return
+    first, last = session.execute(select(func.min(a.id), func.max(a.id))).one()
+    if first is None:
+        return
+    lows = range(first - 1, last, BATCH)  # window k: ids in (lows[k], lows[k] + BATCH]
+    halves = [prefetched(_window_texts(side, article_id, lows[n::2]))
+              for n, side in enumerate((session, twin))]
     try:
-        for batch in _driver_batches(session, _sqlite_assertion_select(article_id),
-                                     _assertions.c.id):
-            values = evidence_sql.construct_params({"first": batch[0][0], "last": batch[-1][0]})
-            links = dict(cursor.execute(evidence_query, tuple(
-                values[name] for name in evidence_names)).fetchall())
-            odd = [assertion_id for assertion_id, line in batch
-                   if line is None or (assertion_id in links and links[assertion_id] is None)]
-            by_python: dict[int, str] = {}
-            if odd:
-                # Lines end in "\n" alone: every other line break inside is escaped.
-                written = "".join(_python_assertion_lines(session, article_id, only=odd))
-                by_python = dict(zip(odd, written.split("\n")[:-1], strict=True))
-            lines = []
-            for assertion_id, line in batch:
-                if assertion_id in by_python:
-                    lines.append(by_python[assertion_id])
-                elif assertion_id in links:
-                    # '…"evidence":[]}' → '…"evidence":[…links…]}'
-                    lines.append(f"{line[:-3]}{links[assertion_id]}}}")
-                else:
-                    lines.append(line)
-            yield _joined_text(lines)
+        for k in range(len(lows)):
+            text = next(halves[k % 2])
+            if text:
+                yield text
     finally:
-        cursor.close()
+        for half in halves:
+            half.close()
+
+
+def _window_texts(session: Session, article_id: int | None, lows: Sequence[int]
+                  ) -> Iterator[str]:
+    """The lines of the assertions in each window (ids ``low`` + 1 to ``low`` + ``BATCH``),
+    one chunk per window, empty where the window holds none."""
+    writer = _SqliteLines(session, article_id)
+    a = _assertions.c
+    window = (_sqlite_assertion_select(article_id)
+              .where(a.id > bindparam("low"), a.id <= bindparam("high")).order_by(a.id)
+              .compile(dialect=session.get_bind().dialect))
+    query, names = str(window), window.positiontup or ()
+    try:
+        for low in lows:
+            values = window.construct_params({"low": low, "high": low + BATCH})
+            batch = writer.cursor.execute(query, tuple(values[n] for n in names)).fetchall()
+            yield writer.text(batch) if batch else ""
+    finally:
+        writer.close()
+
+
+class _SqliteLines:
+    """Turns a batch of ``_sqlite_assertion_select`` rows (a run of ids in order) into its
+    chunk of lines: the evidence arrays spliced in, the odd rows written by Python."""
+
+    def __init__(self, session: Session, article_id: int | None) -> None:
+        self.session, self.article_id = session, article_id
+        connection = session.connection()
+        self.evidence = _sqlite_evidence_select().compile(dialect=connection.dialect)
+        self.evidence_query = str(self.evidence)
+        self.evidence_names = self.evidence.positiontup or ()
+        self.cursor = connection.connection.cursor()
+
+    def text(self, batch: Sequence[tuple[Any, ...]]) -> str:
+        values = self.evidence.construct_params({"first": batch[0][0], "last": batch[-1][0]})
+        links = dict(self.cursor.execute(self.evidence_query, tuple(
+            values[name] for name in self.evidence_names)).fetchall())
+        odd = [assertion_id for assertion_id, line in batch
+               if line is None or (assertion_id in links and links[assertion_id] is None)]
+        by_python: dict[int, str] = {}
+        if odd:
+            # Lines end in "\n" alone: every other line break inside is escaped.
+            written = "".join(_python_assertion_lines(self.session, self.article_id, only=odd))
+            by_python = dict(zip(odd, written.split("\n")[:-1], strict=True))
+        lines = []
+        for assertion_id, line in batch:
+            if assertion_id in by_python:
+                lines.append(by_python[assertion_id])
+            elif assertion_id in links:
+                # '…"evidence":[]}' → '…"evidence":[…links…]}'
+                lines.append(f"{line[:-3]}{links[assertion_id]}}}")
+            else:
+                lines.append(line)
+        return _joined_text(lines)
+
+    def close(self) -> None:
+        self.cursor.close()
+
+
+@contextmanager
+def _twin_snapshot(session: Session) -> Iterator[Session | None]:
+    """A second session that reads the very snapshot ``session`` reads from here on, for a
+    project export on SQLite to build its lines on two cores; None where that cannot be
+    promised (another database, or a read transaction of ``session`` begun earlier).
+
+    Both snapshots are taken while a third connection holds the write lock for a moment
+    (BEGIN IMMEDIATE, then ROLLBACK): no commit can come between them. Call it inside
+    ``read_phase``, so that both transactions are deferred (read-only)."""
+    engine = session.get_bind()
+    if engine.dialect.name != "sqlite" or session.in_transaction():
+        yield None
+        return
+    probe = select(_articles.c.id).limit(1)
+    connection = engine.connect()
+    gate = engine.raw_connection()
+    try:
+        begin_immediate(gate.dbapi_connection)
+        try:
+            session.execute(probe)  # the session's snapshot begins here
+            connection.execute(probe)  # and the twin's, the same: no writer can commit now
+        finally:
+            gate.dbapi_connection.execute("ROLLBACK")
+    finally:
+        gate.close()
+    twin = Session(bind=connection)
+    try:
+        yield twin
+    finally:
+        twin.close()
+        connection.close()
 
 
 def _adjudication_rows(session: Session, article_id: int | None) -> Iterator[Row[Any]]:
@@ -585,7 +682,8 @@ def _adjudication_lines(session: Session, article_id: int | None) -> Iterator[st
                 "result": row.result})
 
 
-def jsonl_lines(session: Session, article_id: int | None, **_options: Any) -> Iterator[str]:
+def jsonl_lines(session: Session, article_id: int | None, *, twin: Session | None = None,
+                **_options: Any) -> Iterator[str]:
     """The project's own JSONL: a header line, then users, articles, assignments, assertions,
     adjudications (the consensus decisions), verdicts and assertion ratings.
 
@@ -603,7 +701,7 @@ def jsonl_lines(session: Session, article_id: int | None, **_options: Any) -> It
                      "active": row.active})
     yield from _article_lines(session, article_id)
     yield from _assignment_lines(session, article_id)
-    yield from _assertion_lines(session, article_id)
+    yield from _assertion_lines(session, article_id, twin)
     yield from _adjudication_lines(session, article_id)
     for row in _verdict_rows(session, article_id):
         yield _json({"type": "verdict", "article_id": row.article_id, "rating": row.rating,

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -195,6 +196,13 @@ def measure_exports(record: ExchangeRecord, sizes: tuple[int, ...], scratch: Pat
         try:
             for size in sizes:
                 have = grow_assertions(generator, url, size)
+                # A database at rest, as a project's is: the corpus's writes moved from the
+                # write-ahead log into the file (reads through a large WAL are slower).
+                raw = engine.raw_connection()  # outside a transaction (none is begun on it)
+                try:
+                    raw.dbapi_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                finally:
+                    raw.close()
                 out = scratch / "export.jsonl"
                 for figure in (export_cli(url, have, out),
                                export_http(url, have, accounts.supervisor.token, scratch)):
@@ -238,16 +246,21 @@ class Saver(threading.Thread):
         self.body = body
         self.stop_event = threading.Event()
         self.timings: list[tuple[float, float]] = []  # (when it began, milliseconds)
-        self.errors = 0
+        self.failures: list[tuple[float, str]] = []  # (when it began, status or error)
 
     def span(self, n: int) -> tuple[int, int, str]:
         """The n-th save's span and tag, all different (a repeat would be refused with 409):
-        one to four words from each word, with each tag."""
+        each run of one to four words with each tag, then again from the start (never
+        reached in an import's time: some thousands of saves)."""
         count = len(self.words)
-        first = n % count
-        last = min(count - 1, first + (n // (3 * count)) % 4)
-        return (self.words[first][0], self.words[last][1],
-                ("sourced", "unsourced", "opinion")[(n // count) % 3])
+        for width in range(4):
+            runs = (count - width) * 3
+            if n < runs:
+                first, tag = divmod(n, 3)
+                return (self.words[first][0], self.words[first + width][1],
+                        ("sourced", "unsourced", "opinion")[tag])
+            n -= runs
+        return self.span(n)
 
     def run(self) -> None:
         n = 0
@@ -264,9 +277,14 @@ class Saver(threading.Thread):
             try:
                 with urllib.request.urlopen(request, timeout=60) as response:
                     response.read()
-            except OSError:
-                self.errors += 1
+            except urllib.error.HTTPError as error:
+                self.failures.append((began, f"{error.code} {error.read()[:200]!r}"))
+            except OSError as error:
+                self.failures.append((began, type(error).__name__))
             self.timings.append((began, (time.perf_counter() - began) * 1000))
+
+    def failed_between(self, began: float, ended: float) -> list[str]:
+        return [what for at, what in self.failures if began <= at <= ended]
 
 
 def measure_import(record: ExchangeRecord, articles: int, scratch: Path) -> None:
@@ -311,10 +329,13 @@ def measure_import(record: ExchangeRecord, articles: int, scratch: Path) -> None
             raise RuntimeError(f"import failed: {done.stderr[-2000:]}")
         during = sorted(ms for at, ms in saver.timings if began <= at <= ended)
         lock = _lock_seconds(done.stdout)
+        failed = saver.failed_between(began, ended)
+        for what in sorted(set(failed)):
+            print(f"    a save during the import failed: {what}", file=sys.stderr)
         figure = ImportFigure(articles, ended - began, len(during),
                               statistics.median(during) if during else 0.0,
                               _percentile(during, 0.99), max(during, default=0.0),
-                              saver.errors, lock)
+                              len(failed), lock)
         record.imports.append(figure)
         ProgressLine(f"import {articles:,} articles").done(
             f"{figure.seconds:.1f} s; {figure.saves} saves meanwhile, p50 "

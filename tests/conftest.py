@@ -267,3 +267,14 @@ def page_as(app: Flask, factory: Factory):  # type: ignore[no-untyped-def]
 
 
 __all__ = ["ApiClient", "Article", "Assignment", "Factory", "PageClient", "PASSWORD"]
+
+
+@pytest.fixture
+def empty_app(tmp_path: Any) -> Iterator[Flask]:
+    """An app on a fresh, migrated, empty SQLite database (whichever engine the suite runs
+    on): an import's destination, or what only SQLite has (the export's fast path)."""
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    upgrade(url)
+    fresh = make_app(url)
+    yield fresh
+    db.dispose(fresh)

@@ -12,9 +12,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from tests.conftest import ApiClient, Factory, make_app
+from tests.conftest import ApiClient, Factory
 from workbench.db import db
-from workbench.migrate import upgrade
 from workbench.models import (Adjudication, Article, Assertion, AssertionRating, Assignment,
                               AuditEvent, Evidence, User, Verdict)
 from workbench.services import exchange as exchange_service
@@ -174,16 +173,6 @@ def canonical_project(app: Flask) -> dict[str, Any]:
 def export_text(app: Flask, fmt: str, **options: Any) -> str:
     with app.app_context():
         return "".join(exchange_service.export_lines(db.session, fmt, **options))
-
-
-@pytest.fixture
-def empty_app(tmp_path: Path) -> Iterator[Flask]:
-    """An app on a fresh, migrated, empty SQLite database."""
-    url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
-    upgrade(url)
-    fresh = make_app(url)
-    yield fresh
-    db.dispose(fresh)
 
 
 def run_import(app: Flask, *paths: Path, **options: Any) -> Any:

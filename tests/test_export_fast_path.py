@@ -9,7 +9,6 @@ import itertools
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -17,9 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import insert, select, text, update
 
-from tests.conftest import Factory, make_app
+from tests.conftest import Factory
 from workbench.db import db
-from workbench.migrate import upgrade
 from workbench.models import Assertion, Evidence, User, utcnow
 from workbench.prefetch import prefetched
 from workbench.services import exchange as exchange_service
@@ -28,15 +26,6 @@ _BODIES = itertools.count()
 FAMILY = "\U0001F468\u200d\U0001F469\u200d\U0001F467"
 TRICKY = ("".join(map(chr, range(0x20))) + '"\\/\x7f\x85\u2028\u2029\ufeff' + FAMILY
           + "الاقتصادَ ينمو" + "line\r\nend")
-
-
-@pytest.fixture
-def sqlite_app(tmp_path: Path) -> Iterator[Flask]:
-    url = f"sqlite:///{tmp_path / 'fast.sqlite3'}"
-    upgrade(url)
-    app = make_app(url)
-    yield app
-    db.dispose(app)
 
 
 def _both_paths(app: Flask, article_id: int | None = None) -> tuple[str, str]:
@@ -75,9 +64,9 @@ def _usernames(app: Flask) -> list[str]:
         return list(s.scalars(select(User.username)))
 
 
-def test_sqlite_writes_the_same_bytes_as_python_for_tricky_text(sqlite_app):
-    _arrange(sqlite_app, [TRICKY, "", "plain"], [(TRICKY, TRICKY), (None, "")], consensus=True)
-    fast, portable = _both_paths(sqlite_app)
+def test_sqlite_writes_the_same_bytes_as_python_for_tricky_text(empty_app):
+    _arrange(empty_app, [TRICKY, "", "plain"], [(TRICKY, TRICKY), (None, "")], consensus=True)
+    fast, portable = _both_paths(empty_app)
     assert fast == portable
     assert len(fast.split("\n")) == 4  # three lines, each ending in "\n" alone
     assert "\u2028" not in fast and "\\u2028" in fast
@@ -88,42 +77,42 @@ def test_sqlite_writes_the_same_bytes_as_python_for_tricky_text(sqlite_app):
 @given(note=st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=40),
        title=st.none() | st.text(alphabet=st.characters(exclude_categories=("Cs",)),
                                  max_size=20))
-def test_generated_text_gives_the_same_bytes_on_both_paths(sqlite_app, note, title):
-    _arrange(sqlite_app, [note], [(title, note)])
-    fast, portable = _both_paths(sqlite_app)
+def test_generated_text_gives_the_same_bytes_on_both_paths(empty_app, note, title):
+    _arrange(empty_app, [note], [(title, note)])
+    fast, portable = _both_paths(empty_app)
     assert fast == portable
 
 
-def test_timestamps_of_another_shape_are_written_by_python(sqlite_app):
-    article, ids = _arrange(sqlite_app, ["a", "b", "c"], [("Doc", "n")])
-    with sqlite_app.app_context(), db.transaction() as s:
+def test_timestamps_of_another_shape_are_written_by_python(empty_app):
+    article, ids = _arrange(empty_app, ["a", "b", "c"], [("Doc", "n")])
+    with empty_app.app_context(), db.transaction() as s:
         # Shapes SQLAlchemy never writes but a hand-edited database may hold.
         s.execute(update(Assertion.__table__).where(Assertion.__table__.c.id == ids[1])
                   .values(created_at=text("'2026-12-03 09:10:11'")))
         s.execute(text("UPDATE evidence SET created_at = '2026-12-03T09:10:11.5+00:00'"))
-    with sqlite_app.app_context(), db.transaction() as s:
+    with empty_app.app_context(), db.transaction() as s:
         lines = dict(s.execute(exchange_service._sqlite_assertion_select(None)).all())
         links = dict(s.execute(exchange_service._sqlite_evidence_select(),
                                {"first": ids[0], "last": ids[-1]}).all())
     assert lines[ids[1]] is None  # its own timestamp
     assert lines[ids[0]] is not None and links == {ids[0]: None}  # its evidence link's
     assert lines[ids[2]] is not None
-    fast, portable = _both_paths(sqlite_app)
+    fast, portable = _both_paths(empty_app)
     assert fast == portable
     assert '"created_at":"2026-12-03T09:10:11+00:00"' in fast
     assert '"created_at":"2026-12-03T09:10:11.500000+00:00"' in fast
     # One article's lines only, in the same order.
-    assert _both_paths(sqlite_app, article)[0] == fast
+    assert _both_paths(empty_app, article)[0] == fast
 
 
-def test_the_whole_jsonl_export_is_the_same_through_the_fast_path(sqlite_app, monkeypatch):
-    _arrange(sqlite_app, [TRICKY, "x"], [("t", TRICKY)])
-    with sqlite_app.app_context():
+def test_the_whole_jsonl_export_is_the_same_through_the_fast_path(empty_app, monkeypatch):
+    _arrange(empty_app, [TRICKY, "x"], [("t", TRICKY)])
+    with empty_app.app_context():
         fast = "".join(exchange_service.export_lines(db.session, "jsonl"))
     monkeypatch.setattr(exchange_service, "_sqlite_assertion_lines",
                         lambda s, article, twin=None: exchange_service._python_assertion_lines(
                             s, article))
-    with sqlite_app.app_context():
+    with empty_app.app_context():
         portable = "".join(exchange_service.export_lines(db.session, "jsonl"))
     assert fast == portable and '"type":"assertion"' in fast
 
@@ -200,11 +189,11 @@ def _project_export(app: Flask) -> Iterator[str]:
         yield from exchange_service.export_lines(db.session, "jsonl")
 
 
-def test_a_project_export_on_two_cores_reads_one_snapshot_while_others_write(sqlite_app,
+def test_a_project_export_on_two_cores_reads_one_snapshot_while_others_write(empty_app,
                                                                             monkeypatch):
     monkeypatch.setattr(exchange_service, "BATCH", 3)  # many windows, every other one a twin's
-    _, ids = _arrange(sqlite_app, [f"note {n}" for n in range(40)], [("Doc", "n")])
-    with sqlite_app.app_context(), db.transaction() as s:  # gaps: some windows are empty
+    _, ids = _arrange(empty_app, [f"note {n}" for n in range(40)], [("Doc", "n")])
+    with empty_app.app_context(), db.transaction() as s:  # gaps: some windows are empty
         s.execute(Assertion.__table__.delete().where(Assertion.__table__.c.id.in_(ids[7:14])))
     sides: set[int] = set()
     window_texts = exchange_service._window_texts
@@ -214,35 +203,35 @@ def test_a_project_export_on_two_cores_reads_one_snapshot_while_others_write(sql
         yield from window_texts(session, article_id, lows)
 
     monkeypatch.setattr(exchange_service, "_window_texts", spied)
-    expected = "".join(_project_export(sqlite_app))
+    expected = "".join(_project_export(empty_app))
     sides.clear()
-    stream = _project_export(sqlite_app)
+    stream = _project_export(empty_app)
     head = next(stream)  # the export's snapshot is taken
-    _arrange(sqlite_app, ["written meanwhile"], [])  # another writer commits
-    with sqlite_app.app_context(), db.transaction() as s:
+    _arrange(empty_app, ["written meanwhile"], [])  # another writer commits
+    with empty_app.app_context(), db.transaction() as s:
         s.execute(Assertion.__table__.delete().where(Assertion.__table__.c.id == ids[-1]))
     exported = head + "".join(stream)
     assert exported == expected
     assert len(sides) == 2  # both sessions built lines
     assert "written meanwhile" not in exported and f'"id":{ids[-1]},' in exported
-    assert "written meanwhile" in "".join(_project_export(sqlite_app))
+    assert "written meanwhile" in "".join(_project_export(empty_app))
 
 
-def test_closing_a_two_core_export_early_stops_its_threads(sqlite_app, monkeypatch):
+def test_closing_a_two_core_export_early_stops_its_threads(empty_app, monkeypatch):
     monkeypatch.setattr(exchange_service, "BATCH", 2)
-    _arrange(sqlite_app, [f"note {n}" for n in range(30)], [])
-    stream = _project_export(sqlite_app)
+    _arrange(empty_app, [f"note {n}" for n in range(30)], [])
+    stream = _project_export(empty_app)
     for _ in range(4):
         next(stream)
     stream.close()
     assert not any(t.name == "prefetch" and t.is_alive() for t in threading.enumerate())
-    assert "".join(_project_export(sqlite_app)).count('"type":"assertion"') == 30
+    assert "".join(_project_export(empty_app)).count('"type":"assertion"') == 30
 
 
-def test_no_twin_when_the_sessions_snapshot_began_earlier(sqlite_app):
+def test_no_twin_when_the_sessions_snapshot_began_earlier(empty_app):
     from workbench.db import read_phase
 
-    with sqlite_app.app_context():
+    with empty_app.app_context():
         with read_phase(db.session), exchange_service._twin_snapshot(db.session) as twin:
             assert twin is not None
         db.session.execute(select(User.id)).all()  # a transaction is open now

@@ -247,3 +247,30 @@ def test_a_lock_wait_that_ran_out_keeps_its_500_and_the_page_needs_no_database(
     assert answer.status_code == 500 and "Retry-After" not in answer.headers
     assert "Something went wrong" in html and "Log out" not in html
     outage.restore()
+
+
+def test_a_postgresql_server_that_never_answers_gets_503_after_the_connect_timeout(
+        database_url: str) -> None:
+    """A server that takes the TCP connection and then says nothing (a hung host, a black
+    hole): each request waits the connect timeout (``POSTGRES_CONNECT_TIMEOUT_S``), not for
+    ever, and answers 503 with Retry-After. Engine-independent: run in the SQLite pass only."""
+    import socket
+    import time
+
+    from workbench.db import POSTGRES_CONNECT_TIMEOUT_S
+
+    if database_url.startswith("postgresql"):
+        pytest.skip("needs no PostgreSQL server: run once, in the SQLite pass")
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # the kernel completes the handshake; nobody ever reads or writes
+        port = silent.getsockname()[1]
+        app = make_app(f"postgresql+psycopg://postgres@127.0.0.1:{port}/workbench")
+        try:
+            began = time.monotonic()
+            response = ApiClient(app.test_client(), "wb_not_checked_yet").get("/articles")
+            waited = time.monotonic() - began
+        finally:
+            db.dispose(app)
+    assert_unavailable_json(response, "/api/v1/articles", "get")
+    assert POSTGRES_CONNECT_TIMEOUT_S - 0.5 <= waited <= POSTGRES_CONNECT_TIMEOUT_S * 2 + 1, waited

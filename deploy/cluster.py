@@ -36,6 +36,7 @@ NGINX_TEMP_DIRS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
 
 
 def free_port() -> int:
+    """A TCP port free on 127.0.0.1 just now (tests and benchmarks use this one too)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])

@@ -37,7 +37,9 @@ class Assertion(Base):
     __table_args__ = (
         CheckConstraint(f"tag IN {TAGS}", name="tag"),
         CheckConstraint("start_offset >= 0 AND end_offset > start_offset", name="span"),
-        Index("ix_assertions_article_reviewer", "article_id", "reviewer_id"),
+        # The list's counts read this index alone (0011).
+        Index("ix_assertions_article_reviewer_tag", "article_id", "reviewer_id", "tag",
+              "consensus"),
         Index("ix_assertions_tag_article", "tag", "article_id"),  # the list's tag filter (0007)
         # Ids are never reused (an Undo restores a row under its own id; migration 0008).
         {"sqlite_autoincrement": True},

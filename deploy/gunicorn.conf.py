@@ -34,3 +34,11 @@ def on_starting(server) -> None:  # type: ignore[no-untyped-def]
           f"let a client try {server.cfg.workers} times\n!! as many passwords. Set REDIS_URL "
           f"(e.g. redis://127.0.0.1:6379/0) so that every worker and\n!! server shares one "
           f"count.\n{bar}", file=sys.stderr, flush=True)
+
+
+def post_worker_init(worker) -> None:  # type: ignore[no-untyped-def]
+    # Long downloads beat the worker's heartbeat as they stream, so the timeout does not cut
+    # them half-way (workbench/streaming.py).
+    from workbench.streaming import attach_heartbeat
+
+    attach_heartbeat(worker.wsgi, worker.notify)

@@ -20,11 +20,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_CONF = PROJECT_ROOT / "deploy" / "gunicorn.conf.py"
 
 
-def serve(database_url: str, log: Path, workers: int = 2,
+def serve(database_url: str, log: Path, workers: int = 2, timeout: int | None = None,
           **env: str) -> tuple[subprocess.Popen[bytes], str]:
     """gunicorn with ``deploy/gunicorn.conf.py`` and production settings on a free loopback port;
-    ``env`` adds variables (``REDIS_URL`` empty or absent: none). Returns the process and its
-    base URL once it answers."""
+    ``timeout``: gunicorn's worker timeout (its default, 30 s, when None); ``env`` adds variables
+    (``REDIS_URL`` empty or absent: none). Returns the process and its base URL once it answers."""
     port = free_port()
     environment = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(32),
                    "WORKBENCH_ENV": "production", **env}
@@ -33,7 +33,8 @@ def serve(database_url: str, log: Path, workers: int = 2,
     with open(log, "ab") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "-w", str(workers),
-             "-b", f"127.0.0.1:{port}", "--graceful-timeout", "5", "workbench:create_app()"],
+             "-b", f"127.0.0.1:{port}", "--graceful-timeout", "5",
+             *(["--timeout", str(timeout)] if timeout else []), "workbench:create_app()"],
             cwd=PROJECT_ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request, stream_with_context
+from flask import Response, request
 
 from ..db import db
 from ..exchange.doccano import UNITS
 from ..services import exchange as exchange_service
 from ..services.errors import NotFound, ValidationFailed
 from ..services.policy import project_access, require
+from ..streaming import streamed
 from . import api
 from .registry import api_route
 from .routes import caller
@@ -51,7 +52,7 @@ def _export(fmt: str, article_id: int | None) -> Response:
     chunks = exchange_service.export_lines(db.session, fmt, article_id=article_id, unit=_unit(),
                                            base_url=request.url_root.rstrip("/") + "/api/v1")
     described = exchange_service.export_file(fmt, article_id)
-    response = Response(stream_with_context(chunks), content_type=described.media_type)
+    response = Response(streamed(chunks), content_type=described.media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{described.filename}"'
     return response
 

@@ -5,13 +5,14 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask import Blueprint, Response, render_template, request
 
 from ..csv_safe import csv_lines
 from ..db import db
 from ..services import audit as audit_service
 from ..services import users as users_service
 from ..services.errors import ValidationFailed
+from ..streaming import streamed
 from ..values import int_or_default
 from .guards import requires
 from .articles import is_fragment_request
@@ -66,7 +67,7 @@ def audit_export_csv() -> Response:
             yield [json.dumps(record[c], ensure_ascii=False)
                    if c in ("before", "after") else record[c] for c in CSV_COLUMNS]
 
-    return Response(stream_with_context(csv_lines(CSV_COLUMNS, rows())), mimetype="text/csv",
+    return Response(streamed(csv_lines(CSV_COLUMNS, rows())), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=audit.csv"})
 
 
@@ -79,5 +80,5 @@ def audit_export_jsonl() -> Response:
         for event in audit_service.iter_events(db.session, filters):
             yield json.dumps(audit_service.event_dict(event), ensure_ascii=False) + "\n"
 
-    return Response(stream_with_context(lines()), mimetype="application/jsonl",
+    return Response(streamed(lines()), mimetype="application/jsonl",
                     headers={"Content-Disposition": "attachment; filename=audit.jsonl"})

@@ -6,8 +6,7 @@ import json
 
 from typing import Any
 
-from flask import (Blueprint, Response, redirect, render_template, request, stream_with_context,
-                   url_for)
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
@@ -23,6 +22,7 @@ from ..services import verdicts as verdicts_service
 from ..services.errors import Conflict, ValidationFailed
 from ..services.policy import RATING_SCALE, VERDICT_SCALE, require
 from ..csv_safe import csv_lines
+from ..streaming import streamed
 from ..values import parse_optional_int
 from ..xlsx import xlsx_chunks
 from .articles import render_workspace
@@ -218,7 +218,7 @@ def project_report_pdf() -> Response:
 def project_report_csv() -> Response:
     rows = reports_service.project_rows(db.session, me(), order=_project_order(),
                                         **_project_filters())
-    return Response(stream_with_context(csv_lines(reports_service.PROJECT_COLUMNS,
+    return Response(streamed(csv_lines(reports_service.PROJECT_COLUMNS,
                                                   (r.cells() for r in rows))),
                     mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="report.csv"'})
@@ -229,7 +229,7 @@ def project_report_csv() -> Response:
 def project_report_xlsx() -> Response:
     rows = reports_service.project_rows(db.session, me(), order=_project_order(),
                                         **_project_filters())
-    return Response(stream_with_context(xlsx_chunks(reports_service.PROJECT_COLUMNS,
+    return Response(streamed(xlsx_chunks(reports_service.PROJECT_COLUMNS,
                                                     (r.cells() for r in rows))),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": 'attachment; filename="report.xlsx"'})

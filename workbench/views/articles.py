@@ -5,7 +5,7 @@ Every control is a plain form first; htmx requests get the page's own ``workspac
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, urlsplit
 from typing import Any
 
@@ -112,7 +112,10 @@ def workspace_context(article_id: int, focus: str | None = None,
     user = me()
     article, access = articles_service.get_article_for(db.session, user, article_id)
     deleted = undo_service.undoable(db.session, user, *undo) if undo else None
-    everyone = assertions_service.assertion_views(db.session, access, article_id)
+    # The text, the counts and the filters need every visible assertion, but only a little of
+    # each; quotes, notes and evidence are read for the page of cards shown (a thousand
+    # assertions would otherwise be read in full for fifty cards).
+    everyone = assertions_service.mark_views(db.session, access, article_id)
     view = card_view(everyone)
     assertions = view.marked(everyone)
     # With several reviewers' work in the text, each highlight starts with its reviewer's number.
@@ -121,6 +124,10 @@ def workspace_context(article_id: int, focus: str | None = None,
     spans = [Span(a.id, a.start, a.end, a.tag, f"{a.tag} · {a.reviewer}",
                   numbers.get(a.reviewer, 0)) for a in assertions]
     cards = card_page(view.carded(assertions), focus)
+    shown = {a.id: a for a in assertions_service.assertion_views(
+        db.session, access, article_id, ids=[a.id for a in cards.items])}
+    # One deleted between the two reads is left out.
+    cards = replace(cards, items=[shown[a.id] for a in cards.items if a.id in shown])
     sentences = split_sentences(article.body) if access.can_annotate else []
     context: dict[str, Any] = {
         "article": article,
@@ -197,21 +204,21 @@ class CardView:
         """The one reviewer whose work the text shows, or "" for everyone's."""
         return "" if "reviewer" in self.errors else self.reviewer
 
-    def marked(self, assertions: list[assertions_service.AssertionView]
-               ) -> list[assertions_service.AssertionView]:
+    def marked(self, assertions: list[assertions_service.MarkView]
+               ) -> list[assertions_service.MarkView]:
         if not self.marked_reviewer:
             return assertions
         return [a for a in assertions if a.reviewer == self.marked_reviewer]
 
-    def carded(self, assertions: list[assertions_service.AssertionView]
-               ) -> list[assertions_service.AssertionView]:
+    def carded(self, assertions: list[assertions_service.MarkView]
+               ) -> list[assertions_service.MarkView]:
         if self.errors:
             return []
         return [a for a in assertions if (not self.tag or a.tag == self.tag) and (
-            not self.evidence or bool(a.evidence) == (self.evidence == "with"))]
+            not self.evidence or bool(a.evidence_count) == (self.evidence == "with"))]
 
 
-def card_view(assertions: list[assertions_service.AssertionView]) -> CardView:
+def card_view(assertions: list[assertions_service.MarkView]) -> CardView:
     """The view filters of the page's own address; a save through htmx keeps those of the page
     it was made on (``HX-Current-URL``)."""
     args = request.args
@@ -229,7 +236,7 @@ def card_view(assertions: list[assertions_service.AssertionView]) -> CardView:
     return CardView(reviewer, tag, evidence, reviewers, errors)
 
 
-def sentence_tags(sentences: list[Any], own: list[assertions_service.AssertionView]
+def sentence_tags(sentences: list[Any], own: list[assertions_service.MarkView]
                   ) -> dict[int, list[str]]:
     """Sentence number (from 1) → the tags of the viewer's own assertions overlapping it.
 
@@ -249,14 +256,14 @@ def sentence_tags(sentences: list[Any], own: list[assertions_service.AssertionVi
 class CardPage:
     """The slice of cards the pane shows: a long review is paged so the page stays light."""
 
-    items: list[assertions_service.AssertionView]
+    items: list[Any]  # MarkViews while paging, then the AssertionViews shown
     number: int
     pages: int
     first: int
     total: int  # cards in all pages
 
 
-def card_page(assertions: list[assertions_service.AssertionView], focus: str | None) -> CardPage:
+def card_page(assertions: list[assertions_service.MarkView], focus: str | None) -> CardPage:
     """The requested page of cards (``?cards=N``), or the one holding the focused assertion."""
     pages = max(1, -(-len(assertions) // CARD_PAGE_SIZE))
     number = min(int_or_default(request.args.get("cards"), 1, minimum=1) or 1, pages)
@@ -271,7 +278,7 @@ def card_page(assertions: list[assertions_service.AssertionView], focus: str | N
                     len(assertions))
 
 
-def tag_summary(assertions: list[assertions_service.AssertionView]) -> list[dict[str, Any]]:
+def tag_summary(assertions: list[assertions_service.MarkView]) -> list[dict[str, Any]]:
     """Per reviewer: how many assertions of each tag (the supervisor's at-a-glance chart)."""
     counts: dict[str, dict[str, int]] = {}
     for a in assertions:
@@ -498,7 +505,7 @@ def submit_article(article_id: int):  # type: ignore[no-untyped-def]
     second (``confirm=yes`` and the count the reviewer saw) submits. If the count changed in
     between (another tab), the question is asked again with the new count."""
     _, access = articles_service.get_article_for(db.session, me(), article_id)
-    mine = len(assertions_service.assertion_views(db.session, access, article_id))
+    mine = len(assertions_service.mark_views(db.session, access, article_id))
     seen = int_or_default(request.form.get("count"), None, minimum=0)
     if request.form.get("confirm") != "yes" or seen != mine:
         return render_workspace(article_id, 200, focus="submit-review",

@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
+    """One assertion to mark (a tuple: hashing and comparing a thousand, to find the HTML
+    already drawn for them, costs little)."""
+
     id: int
     start: int
     end: int

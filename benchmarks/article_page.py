@@ -14,6 +14,7 @@ PostgreSQL database must exist and be empty (or hold this corpus already).
 from __future__ import annotations
 
 import argparse
+import random
 import statistics
 import time
 from collections import Counter
@@ -29,7 +30,7 @@ from workbench.models import Article
 
 from .accounts import SUPERVISOR, create_accounts, reviewer_name
 from .corpus import HEAVY_ARTICLE_ID, CorpusGenerator, CorpusSpec
-from .list_filters import BASE, logged_in
+from .list_filters import BASE, CSRF, logged_in
 from .paths import PROFILES_DIR
 
 
@@ -90,6 +91,39 @@ def measure(client: Any, counter: StatementCounter, path: str, runs: int,
             "html": body}
 
 
+def measure_saves(client: Any, article_id: int, body: str, saves: int) -> dict[str, Any]:
+    """``saves`` htmx saves of new spans near the start of the text (so that the new card is on
+    the first page of cards the reviewer is looking at): median bytes and ms of the answers."""
+    rng = random.Random(13)
+    page = client.get(f"/articles/{article_id}", base_url=BASE).get_data(as_text=True)
+    token = CSRF.search(page).group(1)  # type: ignore[union-attr]
+    sizes, seconds, kinds = [], [], Counter()
+    for _ in range(5 * saves):
+        if len(sizes) == saves:
+            break
+        start = body.find(" ", rng.randrange(1500)) + 1
+        end = body.find(" ", start + rng.randint(5, 40))
+        started = time.perf_counter()
+        response = client.post(
+            f"/articles/{article_id}/assertions", base_url=BASE,
+            data={"csrf_token": token, "start": start, "end": end, "quote": body[start:end],
+                  "tag": rng.choice(("sourced", "unsourced", "opinion"))},
+            headers={"HX-Request": "true", "HX-Current-URL": f"{BASE}/articles/{article_id}",
+                     "Referer": f"{BASE}/articles/{article_id}"})
+        data = response.get_data()
+        elapsed = time.perf_counter() - started
+        if response.status_code != 200:
+            kinds[f"refused {response.status_code}"] += 1  # 409: a span and tag saved before
+            continue
+        sizes.append(len(data))
+        seconds.append(elapsed)
+        kinds[response.headers.get("HX-Reswap", "workspace")] += 1
+    if not sizes:
+        raise RuntimeError(f"no save was accepted: {dict(kinds)}")
+    return {"bytes": statistics.median(sizes), "ms": statistics.median(seconds) * 1000,
+            "kinds": dict(kinds)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default="/tmp/workbench-heavy-article.sqlite3")
@@ -100,6 +134,8 @@ def main() -> None:
                         help=f"who opens the page (default {SUPERVISOR}; e.g. {reviewer_name(1)})")
     parser.add_argument("--path", default=f"/articles/{HEAVY_ARTICLE_ID}")
     parser.add_argument("--save-html", metavar="FILE")
+    parser.add_argument("--saves", type=int, default=0,
+                        help=f"then as many htmx saves by {reviewer_name(1)} (writes them!)")
     args = parser.parse_args()
     url = args.database if "://" in args.database else f"sqlite:///{Path(args.database)}"
     if "://" in args.database or not Path(args.database).exists():
@@ -122,6 +158,13 @@ def main() -> None:
         print(f"  profile              {profile_to}")
     if args.save_html:
         Path(args.save_html).write_bytes(result["html"])
+    if args.saves:
+        with app.app_context():
+            body = db.session.scalar(select(Article.body).where(Article.id == HEAVY_ARTICLE_ID))
+        saved = measure_saves(logged_in(app, reviewer_name(1)), HEAVY_ARTICLE_ID, body,
+                              args.saves)
+        print(f"  htmx save answer     median {saved['bytes'] / 1024:.1f} KiB, "
+              f"{saved['ms']:.1f} ms ({saved['kinds']})")
     db.dispose(app)
 
 

@@ -83,3 +83,26 @@ def test_only_pieces_under_several_spans_get_the_neutral_overlap_mark():
     assert ('class="hl hl-multi hl-sourced" title="sourced + unsourced: 3 assertions overlap">'
             in html)
     assert 'title="sourced + unsourced: 2 assertions overlap"' in html
+
+
+def test_a_span_names_itself_where_it_starts_and_an_overlap_by_its_outer_mark():
+    # Inside an overlap the span's own title is left to the piece where it starts: a thousand
+    # overlapping spans would otherwise repeat their titles thousands of times.
+    html = str(render_highlighted("abcdefgh", [Span(1, 0, 8, "sourced", "sourced · ann", 1),
+                                               Span(2, 2, 6, "opinion", "opinion · bob", 2),
+                                               Span(3, 4, 8, "unsourced", "unsourced · cy", 3)]))
+    # ab (1) | cd (1, 2 starts) | ef (1, 2 goes on, 3 starts) | gh (1, 3 goes on)
+    for label in ("sourced · ann", "opinion · bob", "unsourced · cy"):
+        assert html.count(f'title="{label}"') == 1, label
+    assert ('<mark data-assertion-id="1" data-tag="sourced" class="hl hl-multi hl-sourced" '
+            'title="sourced + opinion + unsourced: 3 assertions overlap">'
+            '<mark data-assertion-id="2" data-tag="opinion" class="hl hl-opinion">'
+            '<mark data-assertion-id="3" data-tag="unsourced" class="hl hl-unsourced" '
+            'data-who="3" title="unsourced · cy">ef' in html)
+    assert '<mark data-assertion-id="3" data-tag="unsourced" class="hl hl-unsourced">gh' in html
+
+
+def test_the_same_body_and_spans_render_once():
+    spans = [Span(1, 0, 3, "sourced"), Span(2, 1, 2, "opinion")]
+    assert render_highlighted("abc", spans) is render_highlighted("abc", list(spans))
+    assert render_highlighted("abc", spans[:1]) != render_highlighted("abc", spans)

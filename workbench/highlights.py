@@ -7,19 +7,24 @@ stays visible, and the innermost mark under the pointer names the most specific 
 Where several spans cover a piece, their tints would blend into colours that match no tag, so
 the outermost mark of that piece carries ``hl-multi`` (one neutral tint; the stylesheet clears
 the inner marks' tints) and every mark keeps its own underline, whose colour *and* style
-(solid, wavy, dashed) name its tag; its title lists the tags over the piece.
+(solid, wavy, dashed) name its tag; its title lists the tags over the piece. A span's own
+title (tag and reviewer) is on its pieces alone and on the piece where it starts; inside an
+overlap it goes on untitled, so the pointer reads the overlap's title there.
 """
 from __future__ import annotations
 
 import html
 from collections.abc import Iterable
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
+    """One assertion to mark (a tuple: hashing and comparing a thousand, to find the HTML
+    already drawn for them, costs little)."""
+
     id: int
     start: int
     end: int
@@ -29,16 +34,28 @@ class Span:
 
 
 def render_highlighted(body: str, spans: Iterable[Span]) -> Markup:
-    """The body as HTML with a ``<mark data-assertion-id data-tag>`` per span piece."""
+    """The body as HTML with a ``<mark data-assertion-id data-tag>`` per span piece.
+
+    The same body and spans give the same HTML, so it is kept (a few articles' worth): a busy
+    article is reread far more often than its assertions change, and drawing a thousand
+    overlapping spans costs more than the rest of its page."""
+    return _render(body, tuple(spans))
+
+
+@lru_cache(maxsize=32)
+def _render(body: str, spans: tuple[Span, ...]) -> Markup:
     ordered = sorted((s for s in spans if 0 <= s.start < s.end <= len(body)),
                      key=lambda s: (s.start, -s.end, s.id))
     if not ordered:
         return Markup(html.escape(body, quote=False))
     cuts = sorted({0, len(body), *(s.start for s in ordered), *(s.end for s in ordered)})
-    opening = {s.id: _open_mark(s) for s in ordered}
-    # Where a span starts, its mark names the reviewer (a number drawn by CSS from data-who,
-    # so the text itself, and every offset into it, stays as it is).
-    first = {s.id: _open_mark(s, start=True) for s in ordered if s.who}
+    # Each span's opening tags, built once: where it starts (naming its reviewer by a number
+    # drawn by CSS from data-who, so the text and every offset into it stay as they are), where
+    # it goes on alone, and inside an overlap, where the piece's outer mark names the overlap
+    # and the span's own title is left to the piece where it starts (a thousand overlapping
+    # spans would otherwise repeat their titles thousands of times).
+    heads = {s.id: _head(s) for s in ordered}
+    titles = {s.id: str(escape(s.label or s.tag)) for s in ordered}
     out: list[str] = []
     # Spans covering the current piece, kept in opening order (the ``ordered`` order), so the
     # longest, earliest span is the outermost mark.
@@ -56,23 +73,31 @@ def render_highlighted(body: str, spans: Iterable[Span]) -> Markup:
         if len(active) > 1:
             tags = " + ".join(dict.fromkeys(s.tag for s in active))
             outer, *inner = active
-            out.append(_open_mark(outer, "hl-multi ", f"{tags}: {len(active)} assertions overlap",
-                                  start=outer.id in starting and bool(outer.who))
-                       + "".join(first[s.id] if s.id in starting and s.who else opening[s.id]
-                                 for s in inner) + piece
-                       + "</mark>" * len(active))
+            title = escape(f"{tags}: {len(active)} assertions overlap")
+            parts = [heads[outer.id].format(extra="hl-multi ", who=_who(outer, starting),
+                                            title=f' title="{title}"')]
+            for s in inner:
+                begins = s.id in starting
+                parts.append(heads[s.id].format(
+                    extra="", who=_who(s, starting),
+                    title=f' title="{titles[s.id]}"' if begins else ""))
+            out.append("".join(parts) + piece + "</mark>" * len(active))
         elif active:
             span = active[0]
-            out.append((first[span.id] if span.id in starting and span.who else opening[span.id])
+            out.append(heads[span.id].format(extra="", who=_who(span, starting),
+                                             title=f' title="{titles[span.id]}"')
                        + piece + "</mark>")
         else:
             out.append(piece)
     return Markup("".join(out))
 
 
-def _open_mark(span: Span, extra_class: str = "", title: str | None = None,
-               start: bool = False) -> str:
-    who = f' data-who="{span.who}"' if start else ""
-    return (f'<mark data-assertion-id="{span.id}" data-tag="{escape(span.tag)}" '
-            f'class="hl {extra_class}hl-{escape(span.tag)}"{who} '
-            f'title="{escape(title or span.label or span.tag)}">')
+def _head(span: Span) -> str:
+    """The span's opening tag, with slots for an extra class, data-who and the title."""
+    tag = str(escape(span.tag)).replace("{", "{{").replace("}", "}}")
+    return (f'<mark data-assertion-id="{span.id}" data-tag="{tag}" '
+            f'class="hl {{extra}}hl-{tag}"{{who}}{{title}}>')
+
+
+def _who(span: Span, starting: set[int]) -> str:
+    return f' data-who="{span.who}"' if span.who and span.id in starting else ""

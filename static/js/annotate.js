@@ -317,11 +317,22 @@
   }
   document.addEventListener("htmx:afterSettle", markTaggedSentences);
 
-  /* After htmx swaps the workspace in, focus what the server names (a new or edited card). */
+  /* A save answered with its changes alone (out-of-band swaps) keeps the workspace: the
+   * server names the new card in an event instead, read before the swaps settle. */
+  document.addEventListener("workbench:focus", function (event) {
+    var workspace = document.getElementById("workspace");
+    if (workspace && event.detail && event.detail.value) {
+      workspace.dataset.focus = event.detail.value;
+    }
+  });
+
+  /* After htmx swaps the workspace in, focus what the server names (a new or edited card):
+   * once, though out-of-band swaps settle one by one. */
   document.addEventListener("htmx:afterSettle", function () {
     var workspace = document.getElementById("workspace");
     if (!workspace || !workspace.dataset.focus) { return; }
     var id = workspace.dataset.focus;
+    delete workspace.dataset.focus;
     if (id.indexOf("assertion-") === 0) {
       keepPlace = scrollBeforeSave !== null;
       focusCard(id.slice("assertion-".length));

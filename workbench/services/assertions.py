@@ -7,7 +7,7 @@ and inserts with Core statements, without loading the article or building ORM ob
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -388,14 +388,59 @@ class AssertionView:
     evidence: list[EvidenceView]
 
 
-def assertion_views(session: Session, access: ArticleAccess,
-                    article_id: int) -> list[AssertionView]:
-    """The assertions the access allows, in text order, with evidence: two Core queries, so an
-    article holding a thousand assertions reads in milliseconds."""
-    table, evidence = Assertion.__table__, Evidence.__table__
+@dataclass(frozen=True, slots=True)
+class MarkView:
+    """What the text, the counts and the card filters need of an assertion: no quote, note or
+    evidence rows (the page loads those for the cards it shows only)."""
+
+    id: int
+    reviewer_id: int
+    reviewer: str
+    start: int
+    end: int
+    tag: str
+    evidence_count: int
+
+
+def _visible(access: ArticleAccess, article_id: int) -> Any:
+    table = Assertion.__table__
     condition = (table.c.article_id == article_id) & table.c.consensus.is_(False)
     if access.visible_reviewers is not None:
         condition = condition & table.c.reviewer_id.in_(access.visible_reviewers)
+    return condition
+
+
+def mark_views(session: Session, access: ArticleAccess, article_id: int) -> list[MarkView]:
+    """The assertions the access allows, in text order, as little as marking them in the text
+    needs: two Core queries whatever their number (the rows, then evidence counted per
+    assertion)."""
+    table, evidence = Assertion.__table__, Evidence.__table__
+    condition = _visible(access, article_id)
+    connection = session.connection()
+    counts = dict(connection.execute(
+        select(evidence.c.assertion_id, func.count())
+        .join(table, table.c.id == evidence.c.assertion_id)
+        .where(condition).group_by(evidence.c.assertion_id)).all())
+    rows = connection.execute(
+        select(table.c.id, table.c.reviewer_id, User.__table__.c.username, table.c.start_offset,
+               table.c.end_offset, table.c.tag)
+        .join(User.__table__, User.__table__.c.id == table.c.reviewer_id)
+        .where(condition)
+        .order_by(table.c.start_offset, table.c.end_offset.desc(), table.c.id))
+    return [MarkView(r[0], r[1], r[2], r[3], r[4], r[5], counts.get(r[0], 0)) for r in rows]
+
+
+def assertion_views(session: Session, access: ArticleAccess, article_id: int,
+                    ids: Collection[int] | None = None) -> list[AssertionView]:
+    """The assertions the access allows (of ``ids`` only, when given: a page of cards), in
+    text order, with evidence: two Core queries, so an article holding a thousand assertions
+    reads in milliseconds."""
+    table, evidence = Assertion.__table__, Evidence.__table__
+    condition = _visible(access, article_id)
+    if ids is not None:
+        if not ids:
+            return []
+        condition = condition & table.c.id.in_(list(ids))
     connection = session.connection()
     rows = connection.execute(
         select(table.c.id, table.c.reviewer_id, User.__table__.c.username, table.c.start_offset,

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..models import Article, Assertion, Assignment, AssignmentStatus, Role, User, utcnow
 from . import audit
@@ -50,7 +50,9 @@ def assign(session: Session, supervisor: User, article_id: int, reviewer_name: s
 
 
 def assignments_for_article(session: Session, article_id: int) -> list[Assignment]:
+    """An article's assignments with their reviewers, in one query (the panel names each)."""
     return list(session.scalars(select(Assignment).where(Assignment.article_id == article_id)
+                                .options(joinedload(Assignment.reviewer))
                                 .order_by(Assignment.id)))
 
 

@@ -4,15 +4,16 @@ Every control is a plain form first; htmx requests get the page's own ``workspac
 """
 from __future__ import annotations
 
+import json
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, urlsplit
 from typing import Any
 
-from flask import (Blueprint, Response, abort, redirect, render_template, request, send_from_directory,
-                   url_for)
+from flask import (Blueprint, Response, abort, make_response, redirect, render_template, request,
+                   send_from_directory, url_for)
 from flask_login import current_user, login_required
-from jinja2_fragments.flask import render_block
+from jinja2_fragments.flask import render_block, render_blocks
 from werkzeug.datastructures import MultiDict
 
 from ..config import PROJECT_ROOT
@@ -112,7 +113,10 @@ def workspace_context(article_id: int, focus: str | None = None,
     user = me()
     article, access = articles_service.get_article_for(db.session, user, article_id)
     deleted = undo_service.undoable(db.session, user, *undo) if undo else None
-    everyone = assertions_service.assertion_views(db.session, access, article_id)
+    # The text, the counts and the filters need every visible assertion, but only a little of
+    # each; quotes, notes and evidence are read for the page of cards shown (a thousand
+    # assertions would otherwise be read in full for fifty cards).
+    everyone = assertions_service.mark_views(db.session, access, article_id)
     view = card_view(everyone)
     assertions = view.marked(everyone)
     # With several reviewers' work in the text, each highlight starts with its reviewer's number.
@@ -120,13 +124,19 @@ def workspace_context(article_id: int, focus: str | None = None,
                if len(view.reviewers) > 1 and not view.marked_reviewer else {})
     spans = [Span(a.id, a.start, a.end, a.tag, f"{a.tag} · {a.reviewer}",
                   numbers.get(a.reviewer, 0)) for a in assertions]
-    cards = card_page(view.carded(assertions), focus)
+    carded = view.carded(assertions)
+    cards = card_page(carded, focus)
+    shown = {a.id: a for a in assertions_service.assertion_views(
+        db.session, access, article_id, ids=[a.id for a in cards.items])}
+    # One deleted between the two reads is left out.
+    cards = replace(cards, items=[shown[a.id] for a in cards.items if a.id in shown])
     sentences = split_sentences(article.body) if access.can_annotate else []
     context: dict[str, Any] = {
         "article": article,
         "access": access,
         "assertions": assertions,
         "cards": cards,
+        "card_order": [a.id for a in carded],
         "view": view,
         "reviewer_numbers": numbers,
         "summary": tag_summary(assertions) if access.can_assign else [],
@@ -166,6 +176,7 @@ def workspace_context(article_id: int, focus: str | None = None,
         "metadata_saved": False,
         "CARD_PAGE_SIZE": CARD_PAGE_SIZE,
         "EVIDENCE_FILTERS": EVIDENCE_FILTERS,
+        "oob": False,  # the page's blocks rendered as out-of-band swaps (render_saved)
     }
     context.update(extra)
     return context
@@ -197,21 +208,21 @@ class CardView:
         """The one reviewer whose work the text shows, or "" for everyone's."""
         return "" if "reviewer" in self.errors else self.reviewer
 
-    def marked(self, assertions: list[assertions_service.AssertionView]
-               ) -> list[assertions_service.AssertionView]:
+    def marked(self, assertions: list[assertions_service.MarkView]
+               ) -> list[assertions_service.MarkView]:
         if not self.marked_reviewer:
             return assertions
         return [a for a in assertions if a.reviewer == self.marked_reviewer]
 
-    def carded(self, assertions: list[assertions_service.AssertionView]
-               ) -> list[assertions_service.AssertionView]:
+    def carded(self, assertions: list[assertions_service.MarkView]
+               ) -> list[assertions_service.MarkView]:
         if self.errors:
             return []
         return [a for a in assertions if (not self.tag or a.tag == self.tag) and (
-            not self.evidence or bool(a.evidence) == (self.evidence == "with"))]
+            not self.evidence or bool(a.evidence_count) == (self.evidence == "with"))]
 
 
-def card_view(assertions: list[assertions_service.AssertionView]) -> CardView:
+def card_view(assertions: list[assertions_service.MarkView]) -> CardView:
     """The view filters of the page's own address; a save through htmx keeps those of the page
     it was made on (``HX-Current-URL``)."""
     args = request.args
@@ -229,7 +240,7 @@ def card_view(assertions: list[assertions_service.AssertionView]) -> CardView:
     return CardView(reviewer, tag, evidence, reviewers, errors)
 
 
-def sentence_tags(sentences: list[Any], own: list[assertions_service.AssertionView]
+def sentence_tags(sentences: list[Any], own: list[assertions_service.MarkView]
                   ) -> dict[int, list[str]]:
     """Sentence number (from 1) → the tags of the viewer's own assertions overlapping it.
 
@@ -249,14 +260,14 @@ def sentence_tags(sentences: list[Any], own: list[assertions_service.AssertionVi
 class CardPage:
     """The slice of cards the pane shows: a long review is paged so the page stays light."""
 
-    items: list[assertions_service.AssertionView]
+    items: list[Any]  # MarkViews while paging, then the AssertionViews shown
     number: int
     pages: int
     first: int
     total: int  # cards in all pages
 
 
-def card_page(assertions: list[assertions_service.AssertionView], focus: str | None) -> CardPage:
+def card_page(assertions: list[assertions_service.MarkView], focus: str | None) -> CardPage:
     """The requested page of cards (``?cards=N``), or the one holding the focused assertion."""
     pages = max(1, -(-len(assertions) // CARD_PAGE_SIZE))
     number = min(int_or_default(request.args.get("cards"), 1, minimum=1) or 1, pages)
@@ -271,7 +282,7 @@ def card_page(assertions: list[assertions_service.AssertionView], focus: str | N
                     len(assertions))
 
 
-def tag_summary(assertions: list[assertions_service.AssertionView]) -> list[dict[str, Any]]:
+def tag_summary(assertions: list[assertions_service.MarkView]) -> list[dict[str, Any]]:
     """Per reviewer: how many assertions of each tag (the supervisor's at-a-glance chart)."""
     counts: dict[str, dict[str, int]] = {}
     for a in assertions:
@@ -283,7 +294,10 @@ def tag_summary(assertions: list[assertions_service.AssertionView]) -> list[dict
 
 
 def render_workspace(article_id: int, status: int = 200, **extra: Any):  # type: ignore[no-untyped-def]
-    context = workspace_context(article_id, **extra)
+    return respond_workspace(workspace_context(article_id, **extra), status)
+
+
+def respond_workspace(context: dict[str, Any], status: int = 200):  # type: ignore[no-untyped-def]
     if status == 200 and context["view"].errors:
         status = 422
     if is_fragment_request():
@@ -346,7 +360,67 @@ def create_assertion(article_id: int):  # type: ignore[no-untyped-def]
         twin = error.current["id"]
         return render_workspace(article_id, 409, focus=f"assertion-{twin}",
                                 new_errors={"form": error.message}, duplicate_of=twin)
+    if is_fragment_request():
+        db.finish_writes()  # the change is complete: a failure while rendering no longer concerns it
+        return render_saved(article_id, record["id"])
     return after_change(article_id, focus=f"assertion-{record['id']}")
+
+
+SAVED_BLOCKS = ("article_body", "assertion_count", "cards_title")
+SAVED_BLOCKS_OF_AN_ANNOTATOR = ("tagbar", "sentence_state")
+
+
+def render_saved(article_id: int, assertion_id: int):  # type: ignore[no-untyped-def]
+    """An htmx save answers with what it changed, as out-of-band swaps of the page's own blocks:
+    the marks of the text, the counts, the tag bar emptied, which sentences carry the viewer's
+    work, and the new card among the cards shown. When a save changes more than that (the
+    viewer's first work shown, a card on another page or left out by the filters, a new page
+    of cards), it answers with the whole workspace, as every other change does."""
+    focus = f"assertion-{assertion_id}"
+    context = workspace_context(article_id, focus=focus)
+    place = _new_card_place(context, assertion_id)
+    if place is None or context["view"].errors:
+        return respond_workspace(context)
+    where, pushed_off = place
+    context["oob"] = True
+    blocks = SAVED_BLOCKS + (SAVED_BLOCKS_OF_AN_ANNOTATOR if context["access"].can_annotate
+                             else ())
+    card = next(a for a in context["cards"].items if a.id == assertion_id)
+    html = (render_blocks("articles/detail.html", list(blocks), **context)
+            + f'<div hx-swap-oob="{where}">'
+            + render_template("articles/_assertion_card.html", **{**context, "a": card})
+            + "</div>")
+    if pushed_off is not None:
+        html += f'<div id="assertion-{pushed_off}" hx-swap-oob="delete"></div>'
+    response = make_response(html)
+    response.headers["HX-Reswap"] = "none"
+    response.headers["HX-Trigger-After-Swap"] = json.dumps({"workbench:focus": focus})
+    return response
+
+
+def _new_card_place(context: dict[str, Any], assertion_id: int) -> tuple[str, int | None] | None:
+    """Where the new card goes among the cards the page shows (an htmx swap position next to
+    a neighbour) and the card it pushes off a full page; None when the page changes more."""
+    cards, order = context["cards"], context["card_order"]
+    ids = [a.id for a in cards.items]
+    if assertion_id not in ids or len(ids) < 2 or context["summary"]:
+        return None
+    # The page of cards the viewer is on (?cards=N of the page's address) must be the new one's.
+    shown_page = int_or_default(dict(parse_qsl(urlsplit(
+        request.headers.get("HX-Current-URL", "")).query)).get("cards"), 1, minimum=1)
+    before = len(order) - 1
+    if cards.number != shown_page or max(1, -(-before // CARD_PAGE_SIZE)) != cards.pages:
+        return None
+    new = next(a for a in cards.items if a.id == assertion_id)
+    if not any(a.reviewer_id == new.reviewer_id and a.id != assertion_id
+               for a in context["assertions"]):
+        return None  # the viewer's first work here: the legends and filters change as well
+    index = ids.index(assertion_id)
+    where = (f"beforebegin:#assertion-{ids[index + 1]}" if index + 1 < len(ids)
+             else f"afterend:#assertion-{ids[index - 1]}")
+    end = cards.first + CARD_PAGE_SIZE
+    pushed_off = order[end] if before >= end else None
+    return where, pushed_off
 
 
 def _edit_fields() -> dict[str, str]:
@@ -498,7 +572,7 @@ def submit_article(article_id: int):  # type: ignore[no-untyped-def]
     second (``confirm=yes`` and the count the reviewer saw) submits. If the count changed in
     between (another tab), the question is asked again with the new count."""
     _, access = articles_service.get_article_for(db.session, me(), article_id)
-    mine = len(assertions_service.assertion_views(db.session, access, article_id))
+    mine = len(assertions_service.mark_views(db.session, access, article_id))
     seen = int_or_default(request.form.get("count"), None, minimum=0)
     if request.form.get("confirm") != "yes" or seen != mine:
         return render_workspace(article_id, 200, focus="submit-review",

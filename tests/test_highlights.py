@@ -106,3 +106,17 @@ def test_the_same_body_and_spans_render_once():
     spans = [Span(1, 0, 3, "sourced"), Span(2, 1, 2, "opinion")]
     assert render_highlighted("abc", spans) is render_highlighted("abc", list(spans))
     assert render_highlighted("abc", spans[:1]) != render_highlighted("abc", spans)
+
+
+def test_only_bodies_of_moderate_length_are_kept_drawn():
+    from workbench import highlights
+
+    highlights._render.cache_clear()
+    short = "Prices doubled in 2024."
+    long = "word " * (highlights.CACHED_BODY_LIMIT // 5 + 1)
+    spans = [highlights.Span(1, 0, 6, "sourced")]
+    for body in (short, long, short, long):
+        drawn = highlights.render_highlighted(body, spans)
+        assert drawn.count("<mark") == 1 and drawn.endswith(body[-10:])
+    info = highlights._render.cache_info()
+    assert (info.hits, info.currsize) == (1, 1)  # the short one came back kept; the long never

@@ -38,8 +38,16 @@ def render_highlighted(body: str, spans: Iterable[Span]) -> Markup:
 
     The same body and spans give the same HTML, so it is kept (a few articles' worth): a busy
     article is reread far more often than its assertions change, and drawing a thousand
-    overlapping spans costs more than the rest of its page."""
+    overlapping spans costs more than the rest of its page. Only bodies up to
+    ``CACHED_BODY_LIMIT`` characters are kept, so the cache stays a few megabytes a worker
+    however long the articles (a body may be 2 MB)."""
+    if len(body) > CACHED_BODY_LIMIT:
+        return _render.__wrapped__(body, tuple(spans))
     return _render(body, tuple(spans))
+
+
+#: The longest body whose drawn HTML ``render_highlighted`` keeps (32 are kept at the most).
+CACHED_BODY_LIMIT = 100_000
 
 
 @lru_cache(maxsize=32)

@@ -228,8 +228,8 @@ class Database:
         A commit that fails is rolled back and raised (the request was not done); a rollback
         that fails drops the connection instead (its server ends the transaction)."""
         session = g.get("db_session")
-        if session is None:
-            return
+        if session is None or not session.in_transaction():
+            return  # nothing begun since the last commit (``finish_writes``): nothing to end
         if not success:
             _roll_back(session)
             return

@@ -194,6 +194,39 @@ def _call(app: object, environ: dict[str, object]) -> None:
         raise RuntimeError(f"{status[0]}: {body[:300]!r}")
 
 
+def served(kind: str, clients: int, seconds: float) -> None:
+    """A short bounded load run under gunicorn (2 workers, as the benchmark): the floor, then
+    the saves, each ``seconds`` long at ``clients`` clients."""
+    from .loadgen import HttpRequest, choose_client
+    from .server import start_gunicorn
+
+    client = choose_client()
+    scratch = OUT_DIR / "save-api"
+    floor = start_gunicorn("floor", "benchmarks.floor_app:app", {}, "/ping", scratch)
+    try:
+        ping = [HttpRequest("GET", "/ping", (), b"")]
+        client.run(floor.base_url, ping, clients, 1, "floor warm-up", scratch)
+        floor_result = client.run(floor.base_url, ping, clients, seconds, "floor", scratch)
+    finally:
+        floor.stop()
+    with fresh_database(kind, OUT_DIR) as url:
+        tokens, articles = _arrange(url)
+        env = {"DATABASE_URL": url, "SECRET_KEY": "bench", "WORKBENCH_ENV": "production"}
+        requests = [HttpRequest("POST", path, tuple(headers.items()), body)
+                    for path, headers, body in _requests(tokens, articles, 40_000)]
+        server = start_gunicorn(kind, "workbench:create_app()", env, "/static/css/workbench.css",
+                                scratch)
+        try:
+            client.run(server.base_url, requests[-2000:], clients, 1, "save warm-up", scratch)
+            result = client.run(server.base_url, requests[:-2000], clients, seconds, "save",
+                                scratch)
+        finally:
+            server.stop()
+    print(f"floor: {floor_result.summary()}")
+    print(f"{DATABASE_LABELS[kind]} save (API), {clients} clients: {result.summary()}: "
+          f"{result.rps / floor_result.rps:.0%} of the floor", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--databases", nargs="+", default=["sqlite"],
@@ -202,7 +235,15 @@ def main() -> None:
     parser.add_argument("--profile", help="write profiles/save-api-<db>-<PROFILE>.txt")
     parser.add_argument("--show-statements", action="store_true",
                         help="print the statements of one more save")
+    parser.add_argument("--served", action="store_true",
+                        help="instead: a short load run under gunicorn against the floor")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=5)
     args = parser.parse_args()
+    if args.served:
+        for kind in args.databases:
+            served(kind, args.clients, args.seconds)
+        return
     for kind in args.databases:
         f = measure(kind, args.saves, args.profile, args.show_statements)
         print(f"{DATABASE_LABELS[kind]}: {f.saves} saves, {f.saves_per_cpu_s:.0f} saves/CPU s "

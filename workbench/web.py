@@ -4,7 +4,8 @@ from __future__ import annotations
 import logging
 import sys
 
-from flask import Flask, Response, abort, current_app, jsonify, render_template, request
+from flask import Flask, Request, Response, abort, current_app, jsonify, render_template, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from sqlalchemy import exc as sql_errors
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
@@ -39,7 +40,21 @@ class AsciiIntConverter(IntegerConverter):
     regex = r"[0-9]+"
 
 
+class _SessionInterface(SecureCookieSessionInterface):
+    """Signed-cookie sessions for pages; none for the bearer-token API, whose requests never
+    read or write a login cookie (no signing serializer built, no cookie decoded)."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if request.path.startswith(API_PREFIX):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
+
+
+API_PREFIX = "/api/"
+
+
 def init_web(app: Flask) -> None:
+    app.session_interface = _SessionInterface()
     app.url_map.converters["int"] = AsciiIntConverter
     app.url_value_preprocessor(_ids_in_range)
     db.init_app(app)
@@ -185,7 +200,7 @@ def _refuse_nul_characters() -> Response | None:
     if bad is None:
         return None
     message = "NUL characters are not allowed."
-    if request.path.startswith("/api/"):
+    if request.path.startswith(API_PREFIX):
         from .api.errors import error_body
 
         response = jsonify(error_body("invalid", message, bad.replace("\x00", "")))
@@ -241,7 +256,7 @@ def _register_error_handlers(app: Flask) -> None:
 
 
 def _wants_json() -> bool:
-    return request.blueprint == "api" or request.path.startswith("/api/")
+    return request.blueprint == "api" or request.path.startswith(API_PREFIX)
 
 
 def _service_error(error: WorkbenchError):  # type: ignore[no-untyped-def]

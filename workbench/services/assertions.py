@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..db import read_phase
-from ..models import (STANCES, TAGS, ApiToken, Article, Assertion, Assignment, AssignmentStatus, AuditEvent,
-                      Evidence, User, utcnow)
+from ..models import (STANCES, TAGS, ApiToken, Article, Assertion, Assignment, AssignmentStatus,
+                      AuditEvent, Evidence, User, utcnow)
 from ..config import MAX_INT
 from ..text import SpanError, check_offsets, check_span, span_window
 from ..values import parse_http_url
@@ -275,7 +275,7 @@ def _write(session: Session, article_id: int, checked: list[_Checked],
             connection.execute(_ONE_WRITER, {"key": article_id * 2**31 + owner.id})
         if (connection.dialect.name == "postgresql" and len(params) == 1
                 and not checked[0].links and actor is not None):
-            return [_insert_audited(connection, params[0], actor, now, prefix(0))]
+            return [_insert_audited(connection, params[0], owner, actor, now, prefix(0))]
         ids = []
         for i, row in enumerate(params):
             new_id = connection.execute(_GUARDED_INSERT, row).scalar()
@@ -302,10 +302,10 @@ def _write(session: Session, article_id: int, checked: list[_Checked],
 _GUARDED_INSERT_AUDITED = audit.recorded_with(_GUARDED_INSERT, "assertion.create", "assertion")
 
 
-def _insert_audited(connection: Connection, row: dict[str, Any], actor: User, now: datetime,
-                    field_prefix: str) -> dict[str, Any]:
+def _insert_audited(connection: Connection, row: dict[str, Any], owner: User, actor: User,
+                    now: datetime, field_prefix: str) -> dict[str, Any]:
     """One save without evidence on PostgreSQL: the assertion and its event in one statement."""
-    record = new_assertion_dict(0, row, actor.username)
+    record = new_assertion_dict(0, row, owner.username)
     new_id = connection.execute(_GUARDED_INSERT_AUDITED, {
         **row, "at": now, "actor_id": actor.id, "actor": actor.username,
         "after_without_id": audit.after_json(_audit_view(record))}).scalar()

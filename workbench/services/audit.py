@@ -4,10 +4,10 @@ Nothing in the app updates or deletes an event, and database triggers (migration
 UPDATE and DELETE on ``audit_events`` from anyone."""
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-import json
 from typing import Any
 
 from sqlalchemy import (JSON, Insert, Integer, Select, String, Text, bindparam, cast, func, insert,

@@ -280,4 +280,3 @@ def test_a_lock_wait_that_ran_out_keeps_its_500_and_the_page_needs_no_database(
     assert answer.status_code == 500 and "Retry-After" not in answer.headers
     assert "Something went wrong" in html and "Log out" not in html
     outage.restore()
-

@@ -190,6 +190,39 @@ def test_a_commit_the_database_cannot_take_answers_503_and_writes_nothing(
     assert factory.count(Assertion) == 1
 
 
+def test_a_connection_the_server_dropped_while_idle_is_replaced_without_an_error(
+        outage: Outage, arranged: tuple[Factory, int, ApiClient, PageClient], is_postgres: bool,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """No ping per request: a pooled connection is pinged only after it sat idle, and one the
+    server dropped meanwhile is replaced before any request sees it."""
+    if not is_postgres:
+        pytest.skip("PostgreSQL only (SQLite has no server to drop a connection)")
+    factory, article_id, api, _ = arranged
+    monkeypatch.setattr("workbench.db.IDLE_BEFORE_PING_S", 0.0)
+    assert api.get("/articles").status_code == 200  # a connection back in the pool
+    outage.cut()  # the server drops it
+    outage.restore()
+    saved = api.post(f"/articles/{article_id}/assertions", SPAN)
+    assert saved.status_code == 201, saved.get_json()
+    assert factory.audited("assertion.create") == 1
+
+
+def test_without_a_ping_a_busy_connection_lost_answers_503_once_then_reconnects(
+        outage: Outage, arranged: tuple[Factory, int, ApiClient, PageClient], is_postgres: bool,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    if not is_postgres:
+        pytest.skip("PostgreSQL only (SQLite has no server to drop a connection)")
+    factory, article_id, api, _ = arranged
+    monkeypatch.setattr("workbench.db.IDLE_BEFORE_PING_S", 3600.0)  # never pinged
+    assert api.get("/articles").status_code == 200
+    outage.cut()
+    outage.restore()
+    assert_unavailable_json(api.post(f"/articles/{article_id}/assertions", SPAN), *SAVE_PATH)
+    saved = api.post(f"/articles/{article_id}/assertions", SPAN)
+    assert saved.status_code == 201, saved.get_json()
+    assert factory.count(Assertion) == 1
+
+
 # -- What counts as an outage ---------------------------------------------------------------------
 
 def _sqlite_error(message: str, code: int) -> sqlite3.OperationalError:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.orm import Session, sessionmaker
 
 # Whether the current unit of work intends to write: SQLite then takes the write lock at BEGIN
@@ -73,14 +74,46 @@ def make_engine(url: str, **kwargs: object) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    # A connection the server dropped (a restart, a network cut) is replaced at checkout, so the
-    # app recovers by itself once the database answers again.
-    kwargs.setdefault("pool_pre_ping", True)
     if "connect_timeout" not in url:
         kwargs.setdefault("connect_args", {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S})
     if "poolclass" not in kwargs:
         kwargs.update(pool_size=5, max_overflow=10)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        _ping_idle_connections(engine)
+    return engine
+
+
+# A pooled connection unused for longer than this is pinged before it is handed out again.
+IDLE_BEFORE_PING_S = 1.0
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Recover from a server restart or network cut by ourselves, without a round trip per request.
+
+    A connection that sat idle in the pool is pinged at checkout and replaced if the server
+    dropped it (SQLAlchemy's pessimistic recipe: ``DisconnectionError`` makes the pool connect
+    afresh). One in steady use is not pinged: if the server went away under it, its request
+    fails as an outage (503 with Retry-After) and SQLAlchemy invalidates every connection of
+    the pool opened before, so the next request connects afresh."""
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def on_checkin(_dbapi_connection: object, record: ConnectionPoolEntry) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def on_checkout(dbapi_connection: object, record: ConnectionPoolEntry,
+                    _proxy: object) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < IDLE_BEFORE_PING_S:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)  # type: ignore[arg-type]
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):  # type: ignore[arg-type]
+                raise exc.DisconnectionError(str(error)) from error
+            raise
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -195,8 +228,8 @@ class Database:
         A commit that fails is rolled back and raised (the request was not done); a rollback
         that fails drops the connection instead (its server ends the transaction)."""
         session = g.get("db_session")
-        if session is None:
-            return
+        if session is None or not session.in_transaction():
+            return  # nothing begun since the last commit (``finish_writes``): nothing to end
         if not success:
             _roll_back(session)
             return

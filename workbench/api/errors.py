@@ -23,7 +23,11 @@ def json_error(error: WorkbenchError):  # type: ignore[no-untyped-def]
     body = error.as_dict()
     if isinstance(error, Conflict) and error.current is not None:
         body["current"] = error.current
-    return jsonify(body), error.status
+    response = jsonify(body)
+    response.status_code = error.status
+    if error.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="workbench"'
+    return response
 
 
 def json_http_error(error: HTTPException):  # type: ignore[no-untyped-def]

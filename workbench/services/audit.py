@@ -4,12 +4,14 @@ Nothing in the app updates or deletes an event, and database triggers (migration
 UPDATE and DELETE on ``audit_events`` from anyone."""
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Select, insert, select
+from sqlalchemy import (JSON, Insert, Integer, Select, String, Text, bindparam, cast, func, insert,
+                        literal, select)
 from sqlalchemy.orm import Session
 
 from ..models import AuditEvent, User, utcnow
@@ -36,6 +38,31 @@ def record(session: Session, actor: User | None, action: str, entity_type: str,
         "before": before,
         "after": after,
     })
+
+
+def recorded_with(insert_returning_id: Insert, action: str, entity_type: str) -> Insert:
+    """PostgreSQL: one statement that runs ``insert_returning_id`` (an INSERT … RETURNING id)
+    and appends its audit event, RETURNING the new row's id (no row when the INSERT wrote
+    none, and then no event either). It binds ``at``, ``actor_id``, ``actor``, ``article_id``
+    and ``after_without_id``: the ``after`` record's JSON text (``json.dumps``, as the JSON
+    column writes it) without its ``id``, which the server puts first (``after_json``)."""
+    created = insert_returning_id.cte("created")
+    after = cast(func.concat('{"id": ', created.c.id, ", ",
+                             func.substr(bindparam("after_without_id", type_=Text), 2)), JSON)
+    columns = ["at", "actor_id", "actor", "action", "entity_type", "entity_id", "article_id",
+               "after"]
+    return (insert(AuditEvent.__table__)
+            .from_select(columns, select(
+                bindparam("at", type_=AuditEvent.__table__.c.at.type),
+                bindparam("actor_id", type_=Integer), bindparam("actor", type_=String),
+                literal(action), literal(entity_type), created.c.id,
+                bindparam("article_id", type_=Integer), after))
+            .returning(AuditEvent.__table__.c.entity_id))
+
+
+def after_json(after: dict[str, Any]) -> str:
+    """``after`` as ``recorded_with`` binds it: its JSON text without the leading ``id``."""
+    return json.dumps({key: value for key, value in after.items() if key != "id"})
 
 
 def record_many(session: Session, actor: User | None,

@@ -24,6 +24,17 @@ class ValidationFailed(WorkbenchError):
     code = "invalid"
 
 
+class Unauthorized(WorkbenchError):
+    """No valid bearer token: unknown, revoked, or its user deactivated (the API's save checks
+    the token in the same read as the span)."""
+
+    status = 401
+    code = "unauthorized"
+
+    def __init__(self, message: str = "A valid bearer token is required.") -> None:
+        super().__init__(message)
+
+
 class NotFound(WorkbenchError):
     """Also raised for rows the caller may not see: they must not learn that the row exists."""
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, urlsplit
 from typing import Any
 
-from flask import (Blueprint, Response, abort, current_app, make_response, redirect, render_template, request,
-                   send_from_directory, url_for)
+from flask import (Blueprint, Response, abort, current_app, make_response, redirect,
+                   render_template, request, send_from_directory, url_for)
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block, render_blocks
 from werkzeug.datastructures import MultiDict

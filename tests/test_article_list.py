@@ -272,3 +272,69 @@ def test_a_date_range_backwards_is_refused_beside_its_end(page_as, shelf):
         "/articles?published_from=2026-05-01&published_to=2026-04-01")
     assert response.status_code == 422
     assert "The end of the date range comes before its start." in response.get_data(as_text=True)
+
+
+def _list_statements(app: Any, client: Any, path: str) -> tuple[int, str]:
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    client.get(path)  # warm: the session user, the settings
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = client.get(path)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    return len(statements), response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", ["supervisor", "reviewer"])
+def test_the_list_reads_as_many_statements_for_fifty_rows_as_for_one(app, factory, page_as,
+                                                                      api_as, role):
+    bob = api_as("bob")
+    client = page_as("sue", "supervisor") if role == "supervisor" else page_as("bob", create=False)
+    reviewer = "bob"
+    first = factory.article(body=BODY, title="Only one")
+    factory.assign(first, reviewer)
+    _tag(bob, first, "sourced")
+    one, html = _list_statements(app, client, "/articles")
+    assert len(titles(html)) == 1
+    for n in range(59):
+        article = factory.article(body=f"{BODY}Number {n}.\n", title=f"Article {n}")
+        factory.assign(article, reviewer)
+        _tag(bob, article, ("sourced", "unsourced", "opinion")[n % 3])
+    fifty, html = _list_statements(app, client, "/articles")
+    assert len(titles(html)) == 50
+    assert fifty == one, (one, fifty)
+    # Search and a filter with an order too.
+    for path in ("/articles?q=minister", "/articles?tag=opinion&sort=title&order=asc"):
+        assert _list_statements(app, client, path)[0] == one
+
+
+def test_a_rows_text_is_escaped_and_its_counts_drawn(page_as, api_as, factory):
+    sue = page_as("sue", "supervisor")
+    article = factory.article(body=BODY, title='<b>Bold</b> & "quoted"',
+                              publisher="<i>Press</i>", language="en")
+    ann = api_as("ann")
+    factory.assign(article, "ann")
+    for start, end, tag in ((0, 6, "sourced"), (7, 14, "sourced"), (0, 6, "opinion")):
+        assert ann.post(f"/articles/{article}/assertions", json={
+            "start": start, "end": end, "quote": BODY[start:end], "tag": tag}).status_code == 201
+    html = sue.get("/articles").get_data(as_text=True)
+    assert "<b>Bold</b>" not in html and "<i>Press</i>" not in html
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; &#34;quoted&#34;" in html
+    assert 'aria-label="Pick “&lt;b&gt;Bold&lt;/b&gt; &amp; &#34;quoted&#34;”"' in html
+    assert "&lt;i&gt;Press&lt;/i&gt;" in html
+    assert 'aria-label="2 sourced, 0 unsourced, 1 opinion"' in html
+    assert ('<span class="count count-sourced" title="sourced">2</span>'
+            '<span class="count count-unsourced" title="unsourced">0</span>'
+            '<span class="count count-opinion" title="opinion">1</span>') in html
+    assert '<span class="bar-sourced w13"></span><span class="bar-opinion w7"></span>' in html
+    assert f'<a href="/articles/{article}" dir="auto">' in html
+    assert '<span class="done">1 of 1</span>' in html

@@ -87,8 +87,10 @@ def listed_assertions(user: User) -> ColumnElement[bool]:
     what "reveal after submit" shows on the article page, so its counts and its tag filter
     never disagree."""
     mine_only = not project_access(user).can_see_all_articles
-    reviewers_work = Assertion.consensus.is_(False)
-    return and_(reviewers_work, Assertion.reviewer_id == user.id) if mine_only else reviewers_work
+    # The table's own columns: a Core query (the list's counts) stays Core, an ORM one is unchanged.
+    columns = Assertion.__table__.c
+    reviewers_work = columns.consensus.is_(False)
+    return and_(reviewers_work, columns.reviewer_id == user.id) if mine_only else reviewers_work
 
 
 # -- One article ---------------------------------------------------------------------------------

@@ -64,9 +64,9 @@ def test_a_slow_client_gets_a_whole_export_that_outlasts_the_worker_timeout(
         took = time.monotonic() - began
     finally:
         stop(process)
-    log = (tmp_path / "gunicorn.log").read_text(errors="replace")
     assert took > 2 * TIMEOUT_S, f"the download took {took:.1f} s: too fast to test anything"
-    assert "WORKER TIMEOUT" not in log, log[-2000:]
+    # What the user notices: the whole file, every line complete (without the heartbeat the
+    # worker is killed a timeout into the download and the body ends mid-line).
     lines = body.decode().splitlines()
     assert sum('"type":"assertion"' in line for line in lines) == ASSERTIONS
     assert lines[-1].startswith("{") and lines[-1].endswith("}")

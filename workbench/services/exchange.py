@@ -137,6 +137,22 @@ def _keyset_batches(session: Session, stmt: Select[Any], id_column: Any,
         after = getattr(rows[-1], id_column.key)
 
 
+class _DriverStatement:
+    """A statement compiled once for the connection's driver, its parameters bound by name
+    (positional for SQLite's ``?``, named for psycopg): what the export runs on the raw
+    cursor, batch after batch, without SQLAlchemy's per-execution work."""
+
+    def __init__(self, stmt: Any, dialect: Any) -> None:
+        self.compiled = stmt.compile(dialect=dialect)
+        self.sql = str(self.compiled)
+
+    def parameters(self, **values: Any) -> Any:
+        bound = self.compiled.construct_params(values)
+        if self.compiled.positional:
+            return tuple(bound[name] for name in self.compiled.positiontup or ())
+        return bound
+
+
 def _driver_batches(session: Session, stmt: Select[Any], id_column: Any
                     ) -> Iterator[list[tuple[Any, ...]]]:
     """``_keyset_batches`` with the rows as the driver returns them (plain tuples, no
@@ -144,16 +160,13 @@ def _driver_batches(session: Session, stmt: Select[Any], id_column: Any
     statements whose bound values are integers and whose columns the caller reads in the
     driver's own types (SQLite: timestamps as text, booleans as 0 and 1)."""
     connection = session.connection()
-    compiled = (stmt.where(id_column > bindparam("after")).order_by(id_column)
-                .limit(BATCH).compile(dialect=connection.dialect))
-    sql = str(compiled)
+    statement = _DriverStatement(stmt.where(id_column > bindparam("after")).order_by(id_column)
+                                 .limit(BATCH), connection.dialect)
     cursor = connection.connection.cursor()
     try:
         after = 0
         while True:
-            values = compiled.construct_params({"after": after})
-            cursor.execute(sql, tuple(values[name] for name in compiled.positiontup or ())
-                           if compiled.positional else values)
+            cursor.execute(statement.sql, statement.parameters(after=after))
             rows = cursor.fetchall()
             if rows:
                 yield rows
@@ -552,14 +565,13 @@ def _window_texts(session: Session, article_id: int | None, lows: Sequence[int]
     one chunk per window, empty where the window holds none."""
     writer = _SqliteLines(session, article_id)
     a = _assertions.c
-    window = (_sqlite_assertion_select(article_id)
-              .where(a.id > bindparam("low"), a.id <= bindparam("high")).order_by(a.id)
-              .compile(dialect=session.get_bind().dialect))
-    query, names = str(window), window.positiontup or ()
+    window = _DriverStatement(_sqlite_assertion_select(article_id)
+                              .where(a.id > bindparam("low"), a.id <= bindparam("high"))
+                              .order_by(a.id), session.get_bind().dialect)
     try:
         for low in lows:
-            values = window.construct_params({"low": low, "high": low + BATCH})
-            batch = writer.cursor.execute(query, tuple(values[n] for n in names)).fetchall()
+            batch = writer.cursor.execute(
+                window.sql, window.parameters(low=low, high=low + BATCH)).fetchall()
             yield writer.text(batch) if batch else ""
     finally:
         writer.close()
@@ -572,15 +584,12 @@ class _SqliteLines:
     def __init__(self, session: Session, article_id: int | None) -> None:
         self.session, self.article_id = session, article_id
         connection = session.connection()
-        self.evidence = _sqlite_evidence_select().compile(dialect=connection.dialect)
-        self.evidence_query = str(self.evidence)
-        self.evidence_names = self.evidence.positiontup or ()
+        self.evidence = _DriverStatement(_sqlite_evidence_select(), connection.dialect)
         self.cursor = connection.connection.cursor()
 
     def text(self, batch: Sequence[tuple[Any, ...]]) -> str:
-        values = self.evidence.construct_params({"first": batch[0][0], "last": batch[-1][0]})
-        links = dict(self.cursor.execute(self.evidence_query, tuple(
-            values[name] for name in self.evidence_names)).fetchall())
+        links = dict(self.cursor.execute(self.evidence.sql, self.evidence.parameters(
+            first=batch[0][0], last=batch[-1][0])).fetchall())
         odd = [assertion_id for assertion_id, line in batch
                if line is None or (assertion_id in links and links[assertion_id] is None)]
         by_python: dict[int, str] = {}

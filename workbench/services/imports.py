@@ -856,11 +856,16 @@ class _Writer:
             rows = article_rows([ArticleDraft(a.title, a.body, a.source_url, a.publisher,
                                               a.published_at, a.language) for a in planned])
         except WorkbenchError as error:  # checked while reading already: never expected
-            index = re.match(r"items\[(\d+)\]\.(.*)", error.field or "")
-            where = planned[int(index.group(1))] if index else planned[0]
-            self.plan.problem(where.origin, index.group(2) if index else "", error.message)
+            self.refused(planned, error)
             return
         self.rows = {a.digest: row for a, row in zip(planned, rows, strict=True)}
+
+    def refused(self, articles: Sequence[PlannedArticle], error: WorkbenchError) -> None:
+        """A bulk writer's refusal (field ``items[i].field``) as a problem of the i-th article's
+        line."""
+        index = re.match(r"items\[(\d+)\]\.(.*)", error.field or "")
+        where = articles[int(index.group(1))] if index else articles[0]
+        self.plan.problem(where.origin, index.group(2) if index else "", error.message)
 
     def default_owner(self, owner: str | None) -> User | None:
         needs_owner = any(span.owner is None for article in self.plan.articles.values()
@@ -920,9 +925,7 @@ class _Writer:
                 ids = insert_article_rows(self.session, [self.rows[a.digest] for a in batch],
                                           actor=self.actor, defer_search=True)
             except WorkbenchError as error:  # checked while reading: a change meanwhile
-                index = re.match(r"items\[(\d+)\]\.(.*)", error.field or "")
-                where = batch[int(index.group(1))] if index else batch[0]
-                self.plan.problem(where.origin, index.group(2) if index else "", error.message)
+                self.refused(batch, error)
                 return
             self.article_ids.update((a.digest, article_id) for a, article_id in zip(batch, ids))
             self.report.created["articles"] += len(ids)

@@ -156,9 +156,6 @@ def _limit_login_attempts(app: Flask) -> None:
     # limits, the limiter's per-request check would find nothing to limit on any other request,
     # so it is not run (it cost every API save about as much as a statement).
     app.before_request_funcs[None].remove(limiter._check_request_limit)
-    for name in ("api", "articles", "new_article", "imports", "review", "consensus", "reports", "audit", "account", "admin",
-                 "supervision"):
-        limiter.exempt(app.blueprints[name])
 
 
 class _LoudLimiterLog(logging.Handler):

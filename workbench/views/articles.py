@@ -316,9 +316,14 @@ class CardPage:
     total: int  # cards in all pages
 
 
+def card_pages(cards: int) -> int:
+    """How many pages ``cards`` cards fill (one at least, empty)."""
+    return max(1, -(-cards // CARD_PAGE_SIZE))
+
+
 def card_page(assertions: list[assertions_service.MarkView], focus: str | None) -> CardPage:
     """The requested page of cards (``?cards=N``), or the one holding the focused assertion."""
-    pages = max(1, -(-len(assertions) // CARD_PAGE_SIZE))
+    pages = card_pages(len(assertions))
     number = min(int_or_default(request.args.get("cards"), 1, minimum=1) or 1, pages)
     wanted = (int_or_default(focus.removeprefix("assertion-"), None, minimum=1)
               if focus and focus.startswith("assertion-") else None)
@@ -458,7 +463,7 @@ def _new_card_place(context: dict[str, Any], assertion_id: int) -> tuple[str, in
     shown_page = int_or_default(dict(parse_qsl(urlsplit(
         request.headers.get("HX-Current-URL", "")).query)).get("cards"), 1, minimum=1)
     before = len(order) - 1
-    if cards.number != shown_page or max(1, -(-before // CARD_PAGE_SIZE)) != cards.pages:
+    if cards.number != shown_page or card_pages(before) != cards.pages:
         return None
     new = next(a for a in cards.items if a.id == assertion_id)
     if not any(a.reviewer_id == new.reviewer_id and a.id != assertion_id
